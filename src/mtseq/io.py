@@ -1,0 +1,144 @@
+"""Strict text I/O and atomic outputs.
+
+Every reader refuses what would silently corrupt training (invalid UTF-8,
+mismatched line counts, empty files) with the file and line; every writer
+goes through a temp file that is renamed into place, so a crash or a
+refusal never leaves a partial output that Snakemake or DVC would take as
+complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from mtseq.errors import MtseqError
+
+BOM = "\ufeff"
+
+
+def read_lines(path: str | Path, *, allow_empty_lines: bool = True, allow_empty_file: bool = False) -> list[str]:
+    """Read a UTF-8, one-item-a-line file.
+
+    A leading BOM and CRLF line ends are accepted and normalised away
+    (Windows editors produce them; they carry no meaning here).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise MtseqError("file not found", path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+    if text.startswith(BOM):
+        text = text[1:]
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    if not lines and not allow_empty_file:
+        raise MtseqError("file is empty", path)
+    if not allow_empty_lines:
+        for i, ln in enumerate(lines, 1):
+            if not ln.strip():
+                raise MtseqError("empty line", path, i)
+    return lines
+
+
+def check_aligned(files: dict[str | Path, list]) -> int:
+    """Refuse aligned files whose line counts differ; return the common count."""
+    counts = {str(p): len(v) for p, v in files.items()}
+    if len(set(counts.values())) > 1:
+        desc = ", ".join(f"{p} has {n}" for p, n in counts.items())
+        first = next(iter(counts))
+        raise MtseqError(f"aligned files differ in line count ({desc})", first)
+    return next(iter(counts.values()), 0)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temp path beside ``path``; rename it into place only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO]:
+    """Open a temp file for writing that replaces ``path`` on clean exit."""
+    with atomic_path(path) as tmp:
+        kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        with open(tmp, mode, **kwargs) as fh:
+            yield fh
+
+
+def write_lines(path: str | Path, lines: Iterable[str]) -> None:
+    with atomic_open(path) as fh:
+        for ln in lines:
+            fh.write(ln)
+            fh.write("\n")
+
+
+def write_json(path: str | Path, obj) -> None:
+    with atomic_open(path) as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+
+
+class AtomicOutputs:
+    """Commit several outputs together: all land, or none does.
+
+    Stages that write aligned files (``x.en`` and ``x.de``) use this so a
+    failure half-way never leaves one side updated and the other stale.
+    """
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._pending: list[tuple[Path, Path]] = []
+
+    def __enter__(self) -> AtomicOutputs:
+        return self
+
+    def path(self, final: str | Path) -> Path:
+        final = Path(final)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+        os.close(fd)
+        self._pending.append((Path(tmp), final))
+        return Path(tmp)
+
+    def write_lines(self, final: str | Path, lines: Iterable[str]) -> None:
+        with open(self.path(final), "w", encoding="utf-8", newline="\n") as fh:
+            for ln in lines:
+                fh.write(ln)
+                fh.write("\n")
+
+    def write_json(self, final: str | Path, obj) -> None:
+        with open(self.path(final), "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            for tmp, final in self._pending:
+                os.replace(tmp, final)
+        else:
+            for tmp, _ in self._pending:
+                tmp.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Text processing: Moses tokenisation and vocabularies."""

@@ -1,0 +1,78 @@
+"""Frequency-capped vocabularies, one per language or modality.
+
+File format: UTF-8, one ``token<TAB>count`` a line, most frequent first,
+the four specials on top with count 0. Ids are line numbers (0-based), so
+the file is the whole mapping and diffs readably under DVC.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from mtseq.errors import MtseqError
+from mtseq.io import read_lines, write_lines
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
+SPECIALS = (PAD, UNK, BOS, EOS)
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = range(4)
+
+
+class Vocab:
+    def __init__(self, tokens: list[str], counts: list[int] | None = None):
+        if tuple(tokens[:4]) != SPECIALS:
+            raise ValueError(f"vocabulary must start with {SPECIALS}")
+        self.tokens = tokens
+        self.counts = counts or [0] * len(tokens)
+        self.index = {t: i for i, t in enumerate(tokens)}
+        if len(self.index) != len(tokens):
+            raise ValueError("duplicate token in vocabulary")
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, words: Iterable[str]) -> list[int]:
+        get = self.index.get
+        return [get(w, UNK_ID) for w in words]
+
+    def decode(self, ids: Iterable[int], strip: bool = True) -> list[str]:
+        out = []
+        for i in ids:
+            i = int(i)
+            if strip and i == EOS_ID:
+                break
+            if strip and i in (PAD_ID, BOS_ID):
+                continue
+            out.append(self.tokens[i])
+        return out
+
+    @classmethod
+    def build(cls, lines: Iterable[str], max_size: int, min_count: int = 1) -> Vocab:
+        """Most frequent tokens first; ties broken alphabetically so builds are reproducible."""
+        counter: Counter[str] = Counter()
+        for line in lines:
+            counter.update(line.split())
+        for special in SPECIALS:
+            counter.pop(special, None)
+        ranked = sorted((kv for kv in counter.items() if kv[1] >= min_count), key=lambda kv: (-kv[1], kv[0]))
+        ranked = ranked[: max(0, max_size - len(SPECIALS))]
+        return cls(list(SPECIALS) + [t for t, _ in ranked], [0] * len(SPECIALS) + [c for _, c in ranked])
+
+    def save(self, path: str | Path) -> None:
+        write_lines(path, (f"{t}\t{c}" for t, c in zip(self.tokens, self.counts, strict=True)))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Vocab:
+        tokens, counts = [], []
+        for i, line in enumerate(read_lines(path, allow_empty_lines=False), 1):
+            parts = line.split("\t")
+            if len(parts) != 2 or not parts[1].isdigit():
+                raise MtseqError("expected 'token<TAB>count'", path, i)
+            tokens.append(parts[0])
+            counts.append(int(parts[1]))
+        if tuple(tokens[:4]) != SPECIALS:
+            raise MtseqError(f"vocabulary must start with {' '.join(SPECIALS)}", path, 1)
+        if len(set(tokens)) != len(tokens):
+            raise MtseqError("duplicate token in vocabulary", path)
+        return cls(tokens, counts)
