@@ -1,0 +1,32 @@
+# mtseq: multi-task seq2seq learning and its mixing-ratio sensitivity.
+# Every rule is a thin shell around one `mtseq` subcommand; the logic lives in src/mtseq.
+
+import sys
+
+from snakemake.utils import min_version
+
+from mtseq.config import validate_config
+from mtseq.errors import MtseqError
+
+min_version("9.0")
+
+# config/config.yaml is the default; a --configfile replaces it rather than merging into it,
+# so a paper or multi30k config never inherits the default grid.
+if not workflow.overwrite_configfiles:
+    configfile: "config/config.yaml"
+
+CONFIG_SOURCE = ", ".join(map(str, workflow.overwrite_configfiles)) or "config/config.yaml"
+try:
+    validate_config(config, CONFIG_SOURCE)  # snakemake.utils.validate + task/setting checks, defaults filled
+except MtseqError as err:
+    sys.exit(f"mtseq: error: {err}")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+rule all:
+    input:
+        DATA_TARGETS,
+    default_target: True

@@ -1,0 +1,52 @@
+"""Moses tokenisation (sacremoses), aligned files in, aligned files out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from sacremoses import MosesDetokenizer, MosesTokenizer
+from tqdm import tqdm
+
+from mtseq.errors import MtseqError
+from mtseq.io import AtomicOutputs, check_aligned, read_lines
+
+
+@lru_cache(maxsize=None)
+def _tokenizer(lang: str) -> MosesTokenizer:
+    return MosesTokenizer(lang=lang)
+
+
+@lru_cache(maxsize=None)
+def _detokenizer(lang: str) -> MosesDetokenizer:
+    return MosesDetokenizer(lang=lang)
+
+
+def tokenise(line: str, lang: str) -> str:
+    """Moses tokens joined by spaces; no XML escaping, so tokens stay readable."""
+    return " ".join(_tokenizer(lang).tokenize(line, escape=False))
+
+
+def detokenise(line: str, lang: str) -> str:
+    return _detokenizer(lang).detokenize(line.split())
+
+
+def tokenise_files(inputs: Sequence[Path], langs: Sequence[str], outputs: Sequence[Path]) -> dict:
+    """Tokenise aligned files together: all outputs land, or none does.
+
+    Empty lines are refused: in an aligned corpus they are almost always a
+    broken extraction, and they would train the model to emit nothing.
+    """
+    if not (len(inputs) == len(langs) == len(outputs)):
+        raise MtseqError("tokenise needs as many --langs and --outputs as --inputs")
+    texts = {path: read_lines(path, allow_empty_lines=False) for path in inputs}
+    n = check_aligned(texts)
+    stats = {}
+    with AtomicOutputs() as out:
+        for path, lang, target in zip(inputs, langs, outputs, strict=True):
+            lines = texts[path]
+            tokenised = [tokenise(ln, lang) for ln in tqdm(lines, desc=f"tokenise {Path(path).name}", unit="line")]
+            out.write_lines(target, tokenised)
+            stats[str(target)] = {"lines": n, "tokens": sum(len(t.split()) for t in tokenised)}
+    return stats

@@ -1,0 +1,75 @@
+# Data: generate (or fetch) -> tokenise -> linearise -> vocab.
+
+
+if config["data"]["source"] == "synth":
+
+    rule synth:
+        input:
+            params=section("data", "synth"),
+        output:
+            pipeline.synth_outputs(config),
+        log:
+            f"{LOGS}/data/synth.log",
+        benchmark:
+            f"{LOGS}/data/synth.bench.tsv"
+        shell:
+            "mtseq corpus synth --config {input.params} --out {ROOT} > {log} 2>&1"
+
+
+rule tokenise_parallel:
+    input:
+        en=f"{ROOT}/raw/{{part}}.{{split}}.en",
+        de=f"{ROOT}/raw/{{part}}.{{split}}.de",
+    output:
+        en=f"{ROOT}/tok/{{part}}.{{split}}.en",
+        de=f"{ROOT}/tok/{{part}}.{{split}}.de",
+    wildcard_constraints:
+        part="translate|caption",
+    log:
+        f"{LOGS}/data/tokenise.{{part}}.{{split}}.log",
+    shell:
+        "mtseq tokenise --inputs {input.en} {input.de} --langs en de --outputs {output.en} {output.de} > {log} 2>&1"
+
+
+rule tokenise_mono:
+    input:
+        f"{ROOT}/raw/mono.{{split}}.{{lang}}",
+    output:
+        f"{ROOT}/tok/mono.{{split}}.{{lang}}",
+    log:
+        f"{LOGS}/data/tokenise.mono.{{split}}.{{lang}}.log",
+    shell:
+        "mtseq tokenise --inputs {input} --langs {wildcards.lang} --outputs {output} > {log} 2>&1"
+
+
+rule linearise:
+    input:
+        f"{ROOT}/raw/trees.{{split}}.mrg",
+    output:
+        tokens=f"{ROOT}/trees/parse.{{split}}.en",
+        lin=f"{ROOT}/trees/parse.{{split}}.lin",
+        clean=f"{ROOT}/trees/parse.{{split}}.mrg",
+        stats=f"{ROOT}/trees/parse.{{split}}.stats.json",
+    log:
+        f"{LOGS}/data/linearise.{{split}}.log",
+    shell:
+        "mtseq linearise --trees {input} --tokens {output.tokens} --lin {output.lin}"
+        " --clean {output.clean} --stats {output.stats} > {log} 2>&1"
+
+
+rule vocab:
+    input:
+        files=lambda wc: pipeline.vocab_inputs(config, wc.name),
+        params=section("data", "vocab"),
+    output:
+        f"{ROOT}/vocab/{{name}}.txt",
+    wildcard_constraints:
+        name="en|de|lin",
+    params:
+        max_size=config["data"]["vocab"]["max_size"],
+        min_count=config["data"]["vocab"]["min_count"],
+    log:
+        f"{LOGS}/data/vocab.{{name}}.log",
+    shell:
+        "mtseq vocab --inputs {input.files} --out {output} --max-size {params.max_size}"
+        " --min-count {params.min_count} > {log} 2>&1"
