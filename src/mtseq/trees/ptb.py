@@ -1,0 +1,121 @@
+"""PTB bracketed text: a streaming reader and a one-line writer.
+
+Treebank files come in two shapes: WSJ ``.mrg`` files with many trees, each
+spread over many lines under an empty root ``( (S ...) )``, and files with
+one tree a line (our cleaned gold trees, parser output). One bracket scanner
+reads both and remembers the line each tree starts on, so a bad tree is
+refused with ``file:line`` instead of derailing every tree after it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from nltk import Tree
+
+from mtseq.errors import MtseqError
+
+_TOKEN = re.compile(r"[()]|[^\s()]+")
+
+
+class _Open:
+    """A constituent whose ``)`` has not been seen yet."""
+
+    __slots__ = ("label", "children", "has_label")
+
+    def __init__(self) -> None:
+        self.label = ""
+        self.children: list = []
+        self.has_label = False
+
+
+def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text), refusing invalid UTF-8 with the line it is on."""
+    if not path.is_file():
+        raise MtseqError("file not found", path)
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise MtseqError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", path, lineno) from None
+            if lineno == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            yield lineno, text
+
+
+def _scan(lines: Iterator[tuple[int, str]], where: str | Path) -> Iterator[tuple[Tree, int]]:
+    stack: list[_Open] = []
+    start = 0  # line the tree being read starts on
+    last_start = 0  # line the previous complete tree started on
+    for lineno, text in lines:
+        for match in _TOKEN.finditer(text):
+            tok = match.group()
+            if tok == "(":
+                if stack and not stack[-1].has_label:
+                    stack[-1].has_label = True  # "( (" : the outer bracket has an empty label
+                if not stack:
+                    start = lineno
+                stack.append(_Open())
+            elif tok == ")":
+                if not stack:
+                    if last_start:
+                        msg = f"unbalanced brackets: extra ')' on line {lineno} after the tree that starts here"
+                        raise MtseqError(msg, where, last_start)
+                    raise MtseqError("unbalanced brackets: ')' before any tree", where, lineno)
+                node = stack.pop()
+                if not node.children:
+                    empty_tree = not node.has_label and not stack
+                    what = "empty tree '()'" if empty_tree else f"empty constituent ({node.label})"
+                    raise MtseqError(f"{what} on line {lineno}", where, start)
+                tree = Tree(node.label, node.children)
+                if stack:
+                    stack[-1].children.append(tree)
+                else:
+                    last_start = start
+                    yield tree, start
+            else:
+                if not stack:
+                    raise MtseqError(f"text outside a tree: {tok!r}", where, lineno)
+                top = stack[-1]
+                if top.has_label:
+                    top.children.append(tok)
+                else:
+                    top.label, top.has_label = tok, True
+    if stack:
+        raise MtseqError(f"unbalanced brackets: {len(stack)} bracket(s) still open at end of file", where, start)
+
+
+def iter_trees(path: str | Path) -> Iterator[tuple[Tree, int]]:
+    """Yield ``(tree, start_line)`` for every tree in a PTB bracketed file, streaming."""
+    path = Path(path)
+    yield from _scan(_decoded_lines(path), path)
+
+
+def read_trees(path: str | Path) -> list[Tree]:
+    """All trees of a file; the whole file is checked before anything is returned."""
+    return [tree for tree, _ in iter_trees(path)]
+
+
+def parse_tree(text: str, where: str = "<string>") -> Tree:
+    """Exactly one tree from a string (e.g. one line of a one-tree-a-line file)."""
+    trees = list(_scan(iter([(1, text)]), where))
+    if len(trees) != 1:
+        raise MtseqError(f"expected one tree, found {len(trees)}", where)
+    return trees[0][0]
+
+
+def tree_to_line(tree: Tree) -> str:
+    """One-line PTB form, ``(S (NP (DT the) (NN cat)) ...)``, that ``parse_tree`` reads back."""
+    return tree.pformat(margin=sys.maxsize)
+
+
+def list_mrg_files(directory: str | Path) -> list[Path]:
+    """The ``.mrg`` files under a directory (sections included), in sorted order."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise MtseqError("not a directory", directory)
+    return sorted(p for p in directory.rglob("*.mrg") if p.is_file())

@@ -1,0 +1,107 @@
+"""The pipeline's linearise and delinearise stages: treebank files in, aligned text files out.
+
+``linearise_files`` turns treebank files into the parse task's three aligned
+files (words, bracket sequence, cleaned gold tree); ``delinearise_files``
+turns decoder output back into one-line trees for EVALB-style scoring.
+Both check every input before writing anything, and write all outputs
+together, so a bad tree never leaves a half-updated corpus behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from mtseq.errors import MtseqError
+from mtseq.io import AtomicOutputs, check_aligned, read_lines
+from mtseq.trees.clean import clean_tree, is_preterminal, shape_problem
+from mtseq.trees.linearise import linearise
+from mtseq.trees.ptb import iter_trees, tree_to_line
+from mtseq.trees.repair import delinearise
+
+
+def linearise_files(
+    tree_paths: Sequence[str | Path],
+    out_tokens: str | Path,
+    out_lin: str | Path,
+    out_clean: str | Path,
+    out_stats: str | Path | None = None,
+) -> dict:
+    """Clean and linearise every tree of ``tree_paths`` (in order); return the stats.
+
+    Trees that are nothing but traces are dropped (and counted); a tree that
+    cannot be linearised exactly, or a file without trees, is refused with
+    its file and line.
+    """
+    tokens: list[str] = []
+    lins: list[str] = []
+    cleans: list[str] = []
+    labels: Counter[str] = Counter()
+    symbols: set[str] = set()
+    n_read = n_dropped = 0
+    for path in tree_paths:
+        n_in_file = 0
+        for tree, line in iter_trees(path):
+            n_in_file += 1
+            cleaned = clean_tree(tree)
+            if cleaned is None:
+                n_dropped += 1
+                continue
+            problem = shape_problem(cleaned)
+            if problem:
+                raise MtseqError(f"tree cannot be linearised: {problem}", path, line)
+            seq = linearise(cleaned)
+            symbols.update(seq)
+            labels.update(t.label() for t in cleaned.subtrees() if not is_preterminal(t))
+            tokens.append(" ".join(cleaned.leaves()))
+            lins.append(" ".join(seq))
+            cleans.append(tree_to_line(cleaned))
+        if n_in_file == 0:
+            raise MtseqError("no trees in file", path)
+        n_read += n_in_file
+    stats = {
+        "files": [str(p) for p in tree_paths],
+        "n_trees": n_read,
+        "n_kept": len(lins),
+        "n_dropped_empty": n_dropped,
+        "n_words": sum(len(t.split()) for t in tokens),
+        "max_lin_length": max((len(s.split()) for s in lins), default=0),
+        "n_output_symbols": len(symbols),
+        "label_counts": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+    with AtomicOutputs() as out:
+        out.write_lines(out_tokens, tokens)
+        out.write_lines(out_lin, lins)
+        out.write_lines(out_clean, cleans)
+        if out_stats is not None:
+            out.write_json(out_stats, stats)
+    return stats
+
+
+def delinearise_files(
+    lin_path: str | Path,
+    tokens_path: str | Path,
+    out_path: str | Path,
+    out_stats: str | Path | None = None,
+) -> dict:
+    """Turn one bracket sequence a line (possibly malformed) into one repaired tree a line.
+
+    ``tokens_path`` holds the source sentences; an empty sequence line is
+    fine (a decoder may give nothing), an empty sentence is not.
+    """
+    seqs = read_lines(lin_path, allow_empty_file=True)
+    sents = read_lines(tokens_path, allow_empty_lines=False, allow_empty_file=True)
+    n = check_aligned({lin_path: seqs, tokens_path: sents})
+    out_lines = []
+    n_repaired = 0
+    for seq, sent in zip(seqs, sents):
+        tree, repaired = delinearise(seq.split(), sent.split())
+        n_repaired += repaired
+        out_lines.append(tree_to_line(tree))
+    stats = {"n": n, "n_repaired": n_repaired, "repaired_share": n_repaired / n if n else 0.0}
+    with AtomicOutputs() as out:
+        out.write_lines(out_path, out_lines)
+        if out_stats is not None:
+            out.write_json(out_stats, stats)
+    return stats
