@@ -1,0 +1,29 @@
+"""Getting real corpora: checksummed resumable downloads, archives, and preparation into raw/.
+
+- ``fetch(url, dest, sha256)``: HTTP(S), ``file://`` or a local path -> a verified file, landed atomically.
+- ``unpack(archive, dest_dir, members)``: .tar(.gz)/.tgz, .zip, .gz, WMT .sgm.
+- ``prepare_parallel`` / ``prepare_multi30k`` / ``prepare_ptb_sample``: into ``mtseq.layout.Layout``'s raw/.
+"""
+
+from mtseq.fetch.archive import read_sgm, unpack
+from mtseq.fetch.download import fetch
+from mtseq.fetch.prepare import (
+    DEFAULT_PTB_SPLITS,
+    prepare_multi30k,
+    prepare_parallel,
+    prepare_ptb_sample,
+    read_corpus_lines,
+)
+from mtseq.fetch.verify import sha256_file
+
+__all__ = [
+    "DEFAULT_PTB_SPLITS",
+    "fetch",
+    "prepare_multi30k",
+    "prepare_parallel",
+    "prepare_ptb_sample",
+    "read_corpus_lines",
+    "read_sgm",
+    "sha256_file",
+    "unpack",
+]

@@ -1,0 +1,168 @@
+"""Unpack what corpora ship as: tar(.gz), zip, single-file gzip and WMT SGML.
+
+Everything is extracted into a hidden temp folder inside ``dest_dir`` and
+each top-level entry is then renamed into place, so an archive that turns
+out corrupt half-way leaves ``dest_dir`` as it was. A corrupt or truncated
+archive is one MtseqError naming the archive.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from mtseq.errors import MtseqError
+from mtseq.fetch.verify import CHUNK
+
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+_CORRUPT = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile, UnicodeDecodeError)
+
+_SEG = re.compile(r"<seg\b[^>]*>(.*?)</seg\s*>", re.S | re.I)
+_SEG_OPEN = re.compile(r"<seg\b", re.I)
+
+
+def archive_kind(path: str | Path) -> str:
+    """tar | zip | gz | sgm, from the file name."""
+    name = Path(path).name.lower()
+    if name.endswith(TAR_SUFFIXES):
+        return "tar"
+    for suffix in ("zip", "gz", "sgm"):
+        if name.endswith("." + suffix):
+            return suffix
+    raise MtseqError("unknown archive type (expected .tar.gz, .tgz, .tar, .zip, .gz or .sgm)", path)
+
+
+def unpack(archive: str | Path, dest_dir: str | Path, members: list[str] | None = None) -> list[Path]:
+    """Extract ``archive`` into ``dest_dir``; return the extracted files, sorted.
+
+    ``members`` selects archive entries (tar, zip): a name selects that file,
+    or everything under it when it names a folder. A ``.gz`` becomes one file
+    named without ``.gz``; a ``.sgm`` becomes a text file of its ``<seg>``
+    contents, one a line, named without ``.sgm``. Existing entries of the
+    same name in ``dest_dir`` are replaced; nothing else there is touched.
+    """
+    archive, dest_dir = Path(archive), Path(dest_dir)
+    if not archive.is_file():
+        raise MtseqError("archive not found", archive)
+    kind = archive_kind(archive)
+    if members is not None and kind not in ("tar", "zip"):
+        raise MtseqError(f"member selection needs a tar or zip archive, not .{kind}", archive)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=dest_dir))
+    try:
+        try:
+            if kind == "tar":
+                _untar(archive, tmp, members)
+            elif kind == "zip":
+                _unzip(archive, tmp, members)
+            elif kind == "gz":
+                _gunzip(archive, tmp / archive.name[: -len(".gz")])
+            else:
+                lines = read_sgm(archive)
+                with open(tmp / archive.name[: -len(".sgm")], "w", encoding="utf-8", newline="\n") as fh:
+                    fh.writelines(line + "\n" for line in lines)
+        except _CORRUPT as err:
+            detail = " ".join(str(err).split()) or type(err).__name__
+            raise MtseqError(f"corrupt or truncated {kind} archive ({detail})", archive) from None
+        out = []
+        for entry in sorted(tmp.iterdir()):
+            target = dest_dir / entry.name
+            _replace(entry, target)
+            out += [target] if target.is_file() else [p for p in target.rglob("*") if p.is_file()]
+        return sorted(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace(src: Path, target: Path) -> None:
+    if target.is_dir() and not target.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=".old-", dir=target.parent))
+        os.replace(target, old / target.name)
+        os.replace(src, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(src, target)
+
+
+def _selected(name: str, members: list[str] | None) -> bool:
+    if members is None:
+        return True
+    name = name.rstrip("/")
+    return any(name == m.rstrip("/") or name.startswith(m.rstrip("/") + "/") for m in members)
+
+
+def _check_members(names: list[str], members: list[str] | None, archive: Path) -> None:
+    if members is None:
+        return
+    missing = [m for m in members if not any(_selected(n, [m]) for n in names)]
+    if missing:
+        raise MtseqError(f"not in the archive: {', '.join(missing)}", archive)
+
+
+def _safe_name(name: str, archive: Path) -> str:
+    posix = PurePosixPath(name.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts:
+        raise MtseqError(f"unsafe member path {name!r} (absolute or with '..')", archive)
+    return str(posix)
+
+
+def _untar(archive: Path, dest: Path, members: list[str] | None) -> None:
+    with tarfile.open(archive, "r:*") as tar:
+        infos = tar.getmembers()  # reads to the end: a truncated archive fails here, before anything lands
+        _check_members([i.name for i in infos], members, archive)
+        chosen = [i for i in infos if _selected(i.name, members)]
+        for info in chosen:
+            _safe_name(info.name, archive)
+        tar.extractall(dest, members=chosen, filter="data")
+
+
+def _unzip(archive: Path, dest: Path, members: list[str] | None) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        infos = zf.infolist()
+        _check_members([i.filename for i in infos], members, archive)
+        for info in infos:
+            if not _selected(info.filename, members):
+                continue
+            target = dest / _safe_name(info.filename, archive)
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as fin, open(target, "wb") as fout:  # CRC is checked as it is read
+                shutil.copyfileobj(fin, fout, CHUNK)
+
+
+def _gunzip(archive: Path, target: Path) -> None:
+    with gzip.open(archive, "rb") as fin, open(target, "wb") as fout:
+        shutil.copyfileobj(fin, fout, CHUNK)
+
+
+def read_sgm(path: str | Path) -> list[str]:
+    """The ``<seg>`` texts of a WMT SGML file, in order, entities unescaped, whitespace collapsed."""
+    path = Path(path)
+    if not path.is_file():
+        raise MtseqError("file not found", path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+    segs = list(_SEG.finditer(text))
+    unclosed = next((m.start() for m in segs if _SEG_OPEN.search(m.group(1))), None)
+    if unclosed is None:
+        tail = _SEG_OPEN.search(text, segs[-1].end() if segs else 0)
+        unclosed = tail.start() if tail else None
+    if unclosed is not None:
+        raise MtseqError("<seg> without a matching </seg>", path, text[:unclosed].count("\n") + 1)
+    if not segs:
+        raise MtseqError("no <seg> elements (not a WMT SGML file?)", path)
+    return [" ".join(html.unescape(m.group(1)).split()) for m in segs]
