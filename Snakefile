@@ -30,3 +30,8 @@ rule all:
     input:
         DATA_TARGETS,
     default_target: True
+
+
+rule data:
+    input:
+        DATA_TARGETS,

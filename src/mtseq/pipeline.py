@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from mtseq.errors import ConfigError
 from mtseq.io import atomic_open
 from mtseq.layout import LANGS, SPLITS, Layout
 
@@ -89,3 +90,17 @@ def write_section(config: dict, keys: tuple[str, ...], path: str | Path) -> str:
         with atomic_open(path) as fh:
             fh.write(text)
     return str(path)
+
+
+def download(config: dict, part: str, split: str | None = None, lang: str | None = None) -> str:
+    """The downloaded file (under data/<name>/download/) that a fetch-source part is prepared from."""
+    spec = config["data"]["prepare"].get(part)
+    key = f"data.prepare.{part}"
+    if spec is None:
+        raise ConfigError(key, f"data.parts has '{part}' but no download is named for it")
+    name = spec["source"] if part == "trees" else spec.get(split, {}).get(lang)
+    if name is None:
+        raise ConfigError(f"{key}.{split}", "missing")
+    if name not in config.get("fetch", {}):
+        raise ConfigError(key, f"'{name}' is not a key of fetch")
+    return str(data_root(config) / "download" / name)

@@ -73,3 +73,43 @@ rule vocab:
     shell:
         "mtseq vocab --inputs {input.files} --out {output} --max-size {params.max_size}"
         " --min-count {params.min_count} > {log} 2>&1"
+
+
+if config["data"]["source"] == "fetch":
+
+    rule fetch:
+        output:
+            f"{ROOT}/download/{{name}}",
+        params:
+            url=lambda wc: config["fetch"][wc.name]["url"],
+            sha256=lambda wc: config["fetch"][wc.name]["sha256"],
+        log:
+            f"{LOGS}/data/fetch.{{name}}.log",
+        retries: 2
+        shell:
+            "mtseq fetch --url {params.url} --sha256 {params.sha256} --out {output} > {log} 2>&1"
+
+    rule prepare_translate:
+        input:
+            en=lambda wc: pipeline.download(config, "translate", wc.split, "en"),
+            de=lambda wc: pipeline.download(config, "translate", wc.split, "de"),
+        output:
+            en=f"{ROOT}/raw/translate.{{split}}.en",
+            de=f"{ROOT}/raw/translate.{{split}}.de",
+        log:
+            f"{LOGS}/data/prepare.translate.{{split}}.log",
+        shell:
+            "mtseq prepare parallel --en {input.en} --de {input.de} --split {wildcards.split}"
+            " --out-root {ROOT} > {log} 2>&1"
+
+    rule prepare_trees:
+        input:
+            lambda wc: pipeline.download(config, "trees"),
+        output:
+            [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
+        params:
+            splits=lambda wc: " ".join(f"--{s} {config['data']['prepare']['trees'][s]}" for s in ("train", "valid", "test")),
+        log:
+            f"{LOGS}/data/prepare.trees.log",
+        shell:
+            "mtseq prepare ptb-sample --source {input} --out-root {ROOT} {params.splits} > {log} 2>&1"
