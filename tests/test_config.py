@@ -34,23 +34,44 @@ def test_empty_config_gets_every_default():
 @pytest.mark.parametrize(
     ("mutate", "key", "words"),
     [
-        (lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(parse_en=[0.1, -1]),
-         "grid.settings.one_to_many.auxiliary.parse_en[1]", "minimum"),
-        (lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(parsing_en=[0.1]),
-         "grid.settings.one_to_many.auxiliary.parsing_en", "unknown task"),
+        (
+            lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(parse_en=[0.1, -1]),
+            "grid.settings.one_to_many.auxiliary.parse_en[1]",
+            "minimum",
+        ),
+        (
+            lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(parsing_en=[0.1]),
+            "grid.settings.one_to_many.auxiliary.parsing_en",
+            "unknown task",
+        ),
         (lambda c: c.update(extra=1), "extra", "unknown key"),
         (lambda c: c["model"].update(hiden=3), "model.hiden", "unknown key"),
         (lambda c: c["model"].update(layers="two"), "model.layers", "not of type"),
-        (lambda c: c["grid"]["settings"]["one_to_many"].update(reference="translate_xx"),
-         "grid.settings.one_to_many.reference", "not one of"),
-        (lambda c: c["grid"]["settings"].update(few_to_one={"reference": "parse_en"}),
-         "grid.settings.few_to_one", "not allowed"),
-        (lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(translate_de_en=[0.1]),
-         "grid.settings.one_to_many.auxiliary", "one source language"),
-        (lambda c: c["grid"]["settings"]["many_to_one"]["auxiliary"].update(parse_en=[0.1]),
-         "grid.settings.many_to_one.auxiliary", "one target language"),
-        (lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(translate_en_de=[0.1]),
-         "grid.settings.one_to_many.auxiliary.translate_en_de", "reference task"),
+        (
+            lambda c: c["grid"]["settings"]["one_to_many"].update(reference="translate_xx"),
+            "grid.settings.one_to_many.reference",
+            "not one of",
+        ),
+        (
+            lambda c: c["grid"]["settings"].update(few_to_one={"reference": "parse_en"}),
+            "grid.settings.few_to_one",
+            "not allowed",
+        ),
+        (
+            lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(translate_de_en=[0.1]),
+            "grid.settings.one_to_many.auxiliary",
+            "one source language",
+        ),
+        (
+            lambda c: c["grid"]["settings"]["many_to_one"]["auxiliary"].update(parse_en=[0.1]),
+            "grid.settings.many_to_one.auxiliary",
+            "one target language",
+        ),
+        (
+            lambda c: c["grid"]["settings"]["one_to_many"]["auxiliary"].update(translate_en_de=[0.1]),
+            "grid.settings.one_to_many.auxiliary.translate_en_de",
+            "reference task",
+        ),
         (lambda c: c["train"].update(optimizer="rmsprop"), "train.optimizer", "not one of"),
     ],
 )
@@ -75,8 +96,9 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
 
 def test_cli_reports_config_error_in_one_line(tmp_path, capsys):
     path = tmp_path / "neg.yaml"
-    path.write_text("grid:\n  settings:\n    one_to_many:\n      reference: translate_en_de\n"
-                    "      auxiliary: {parse_en: [-0.1]}\n")
+    path.write_text(
+        "grid:\n  settings:\n    one_to_many:\n      reference: translate_en_de\n      auxiliary: {parse_en: [-0.1]}\n"
+    )
     out = tmp_path / "synthetic"
     code = main(["corpus", "synth", "--config", str(path), "--out", str(out)])
     err = capsys.readouterr().err.strip()

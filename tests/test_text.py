@@ -26,8 +26,10 @@ def test_tokenise_cli_writes_aligned_outputs(tmp_path):
     en = _write(tmp_path / "a.en", b"The dog sleeps.\nA cat, black, runs.\n")
     de = _write(tmp_path / "a.de", "Der Hund schläft.\nEine Katze, schwarz, läuft.\n".encode())
     out_en, out_de = tmp_path / "tok" / "a.en", tmp_path / "tok" / "a.de"
-    assert main(["tokenise", "--inputs", str(en), str(de), "--langs", "en", "de",
-                 "--outputs", str(out_en), str(out_de)]) == 0
+    assert (
+        main(["tokenise", "--inputs", str(en), str(de), "--langs", "en", "de", "--outputs", str(out_en), str(out_de)])
+        == 0
+    )
     assert read_lines(out_en) == ["The dog sleeps .", "A cat , black , runs ."]
     assert read_lines(out_de)[1] == "Eine Katze , schwarz , läuft ."
 
@@ -49,8 +51,20 @@ def test_bom_and_crlf_are_normalised(tmp_path):
 def test_bad_aligned_input_is_refused_without_output(tmp_path, capsys, en, de, pattern):
     src_en, src_de = _write(tmp_path / "a.en", en), _write(tmp_path / "a.de", de)
     outdir = tmp_path / "tok"
-    code = main(["tokenise", "--inputs", str(src_en), str(src_de), "--langs", "en", "de",
-                 "--outputs", str(outdir / "a.en"), str(outdir / "a.de")])
+    code = main(
+        [
+            "tokenise",
+            "--inputs",
+            str(src_en),
+            str(src_de),
+            "--langs",
+            "en",
+            "de",
+            "--outputs",
+            str(outdir / "a.en"),
+            str(outdir / "a.de"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert "\n" not in err

@@ -59,7 +59,9 @@ def test_corrupted_download_is_rejected(repo_root, shared_data, tmp_path):
     work = tmp_path / "work"
     with FileServer(served) as server:
         config = _config(repo_root, f"http://127.0.0.1:{server.port}", tmp_path)
-        proc = snakemake(work, "data/multi30k/download/val.en.gz", "--cores", "1", f"--configfile={config}", check=False)
+        proc = snakemake(
+            work, "data/multi30k/download/val.en.gz", "--cores", "1", f"--configfile={config}", check=False
+        )
     assert proc.returncode != 0
     log = (work / "logs" / "data" / "fetch.val.en.gz.log").read_text()
     assert "checksum mismatch" in log

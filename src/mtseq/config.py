@@ -101,7 +101,9 @@ def load_config(path: str | Path) -> dict:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        raise MtseqError(f"invalid YAML: {getattr(err, 'problem', err)}", path, mark.line + 1 if mark else None) from None
+        raise MtseqError(
+            f"invalid YAML: {getattr(err, 'problem', err)}", path, mark.line + 1 if mark else None
+        ) from None
     except UnicodeDecodeError:
         raise MtseqError("config is not valid UTF-8", path) from None
     return validate_config(config or {}, path)
