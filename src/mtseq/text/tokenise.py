@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
@@ -13,12 +13,12 @@ from mtseq.errors import MtseqError
 from mtseq.io import AtomicOutputs, check_aligned, read_lines
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tokenizer(lang: str) -> MosesTokenizer:
     return MosesTokenizer(lang=lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _detokenizer(lang: str) -> MosesDetokenizer:
     return MosesDetokenizer(lang=lang)
 
