@@ -9,10 +9,10 @@ import shutil
 
 import pytest
 import yaml
+from http_server import FileServer
+from workflow_runner import snakemake
 
 from mtseq.io import read_lines
-from tests.http_server import FileServer
-from tests.workflow_runner import snakemake
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,297 @@
+"""The grid of mixing ratios x seeds: one cell per (setting, ratios).
+
+Both the Snakefile (which run directories to build) and aggregation (which
+runs belong to the study, which one is the baseline) read the grid from
+here, so the two can never disagree. Only the standard library is used:
+the Snakefile imports this at every start.
+
+Config shape (``config["grid"]``)::
+
+    seeds: [1, 2, 3]
+    settings:
+      many_to_many:
+        reference: translate_en_de
+        combine: each            # each (default) | product
+        auxiliary:
+          autoencode_en+autoencode_de: [0.01, 0.1]   # a group shares one ratio
+          skipthought_en: [0.01]
+
+"each" varies one auxiliary key at a time; "product" crosses all keys
+(two keys give the two-ratio grid behind a heatmap). The single-task
+baseline (every auxiliary ratio 0) is always a cell, exactly once per
+setting; 0 in a ratio list folds into it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mtseq.errors import ConfigError
+from mtseq.tasks import TASKS, check_setting, get_task
+
+BASELINE = "baseline"
+AUX_SEP = ";"  # between auxiliary keys in table columns ('+' already joins a group)
+COMBINE_MODES = ("each", "product")
+
+# Short names keep cell ids readable; a group of one kind across languages
+# (autoencode_en+autoencode_de) is named by the kind alone ("ae").
+KIND_SHORT = {
+    "translate": "mt",
+    "parse": "parse",
+    "caption": "caption",
+    "autoencode": "ae",
+    "skipthought": "st",
+    "skipthought_halves": "sth",
+}
+_TASK_SHORT = {
+    "translate_en_de": "en_de",
+    "translate_de_en": "de_en",
+    "parse_en": "parse",
+    "caption_en": "caption",
+}
+
+
+def task_short(task: str) -> str:
+    """Short name of one task: translate_en_de -> en_de, autoencode_de -> ae_de."""
+    if task in _TASK_SHORT:
+        return _TASK_SHORT[task]
+    t = get_task(task)
+    return f"{KIND_SHORT[t.kind]}_{t.source if t.kind != 'caption' else t.target}"
+
+
+def key_tasks(key: str) -> tuple[str, ...]:
+    """The tasks of an auxiliary key ('a+b' is a group sharing one ratio)."""
+    return tuple(key.split("+"))
+
+
+def key_short(key: str) -> str:
+    """Short name of an auxiliary key, as it appears in cell ids.
+
+    A group of one task kind is named by the kind ("ae"); a mixed group joins
+    its members' short names with '-' ('+' separates keys in a cell id).
+    """
+    tasks = key_tasks(key)
+    if len(tasks) == 1:
+        return task_short(tasks[0])
+    kinds = {TASKS[t].kind for t in tasks if t in TASKS}
+    if len(kinds) == 1 and all(t in TASKS for t in tasks):
+        return KIND_SHORT[kinds.pop()]
+    return "-".join(task_short(t) for t in tasks)
+
+
+def format_ratio(ratio: float) -> str:
+    """Shortest exact decimal, never an exponent: 0.001, 0.00001, 1, 2.5."""
+    value = float(ratio)
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+@dataclass(frozen=True, eq=True)
+class Cell:
+    """One point of the grid: a setting and its auxiliary ratios (all seeds)."""
+
+    setting: str
+    cell: str
+    reference: str
+    aux: dict[str, float] = field(hash=False)  # auxiliary key -> ratio; empty for the baseline
+    seeds: tuple[int, ...] = ()
+
+    @property
+    def is_baseline(self) -> bool:
+        return not self.aux
+
+    @property
+    def ratios(self) -> dict[str, float]:
+        """Every task trained in this cell with its mixing ratio; the reference at 1."""
+        out = {self.reference: 1.0}
+        for key, ratio in self.aux.items():
+            for task in key_tasks(key):
+                out[task] = ratio
+        return out
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.ratios)
+
+    def run_dir(self, seed: int, results: str = "results") -> str:
+        return f"{results}/runs/{self.setting}/{self.cell}/seed{seed}"
+
+    def run_dirs(self, results: str = "results") -> list[str]:
+        return [self.run_dir(s, results) for s in self.seeds]
+
+
+def aux_ratio(row: Mapping, key: str) -> float:
+    """The ratio of an auxiliary key in a table row with ``ratio.<task>`` columns (its tasks share it)."""
+    return float(row[f"ratio.{key_tasks(key)[0]}"])
+
+
+def cell_id(aux: Mapping[str, float]) -> str:
+    """Readable, filesystem-safe id: 'baseline', 'parse0.01', 'caption0.05+ae0.01'."""
+    if not aux:
+        return BASELINE
+    return "+".join(f"{key_short(k)}{format_ratio(r)}" for k, r in aux.items())
+
+
+_PART = re.compile(r"^([a-z_-]+?)(\d+(?:\.\d+)?)$")
+
+
+def _canonical_shorts() -> dict[str, str]:
+    """short name -> auxiliary key, for single tasks and same-kind language groups."""
+    out = {task_short(t): t for t in TASKS}
+    by_kind: dict[str, list[str]] = {}
+    for name, t in TASKS.items():
+        by_kind.setdefault(t.kind, []).append(name)
+    for kind, names in by_kind.items():
+        if len(names) > 1 and KIND_SHORT[kind] not in out:
+            out[KIND_SHORT[kind]] = "+".join(names)
+    return out
+
+
+def parse_cell_id(cid: str, keys: Iterable[str] | None = None) -> dict[str, float]:
+    """Invert :func:`cell_id`: {auxiliary key: ratio}.
+
+    With ``keys`` (a setting's auxiliary keys) short names resolve to exactly
+    those keys; without, to the catalogue's tasks and the canonical
+    same-kind groups in catalogue order (``ae`` -> ``autoencode_en+autoencode_de``).
+    """
+    if cid == BASELINE:
+        return {}
+    if keys is not None:
+        lookup = {key_short(k): k for k in keys}
+    else:
+        lookup = _canonical_shorts()
+    out: dict[str, float] = {}
+    for part in cid.split("+"):
+        m = _PART.match(part)
+        if not m:
+            raise ValueError(f"not a cell id: {cid!r} (bad part {part!r})")
+        short, ratio = m.groups()
+        if short in lookup:
+            key = lookup[short]
+        elif keys is None and all(s in lookup for s in short.split("-")):
+            key = "+".join(lookup[s] for s in short.split("-"))
+        else:
+            raise ValueError(f"cell id {cid!r}: unknown short name {short!r}")
+        out[key] = float(ratio)
+    return out
+
+
+# -- expansion ----------------------------------------------------------------
+
+
+def _seeds(grid_cfg: Mapping) -> tuple[int, ...]:
+    seeds = grid_cfg.get("seeds", [1, 2, 3])
+    if not isinstance(seeds, list) or not seeds:
+        raise ConfigError("grid.seeds", "must be a non-empty list of integers")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+            raise ConfigError("grid.seeds", f"seed {s!r} is not a non-negative integer")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError("grid.seeds", "seeds must be unique")
+    return tuple(seeds)
+
+
+def _ratios(values, key: str) -> list[float]:
+    """Validated, de-duplicated ratios in config order (0 kept: it means 'absent')."""
+    if not isinstance(values, list) or not values:
+        raise ConfigError(key, "must be a non-empty list of ratios")
+    out: list[float] = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+            raise ConfigError(key, f"ratio {v!r} is not a finite number >= 0")
+        if float(v) not in out:
+            out.append(float(v))
+    return out
+
+
+def _setting_cells(setting: str, scfg: Mapping, seeds: tuple[int, ...]) -> list[Cell]:
+    base = f"grid.settings.{setting}"
+    if not isinstance(scfg, Mapping):
+        raise ConfigError(base, "must be a mapping with 'reference' and 'auxiliary'")
+    unknown = set(scfg) - {"reference", "auxiliary", "combine"}
+    if unknown:
+        raise ConfigError(f"{base}.{sorted(unknown)[0]}", "unknown key")
+    if "reference" not in scfg:
+        raise ConfigError(f"{base}.reference", "missing")
+    reference = scfg["reference"]
+    get_task(str(reference), f"{base}.reference")
+    combine = scfg.get("combine", "each")
+    if combine not in COMBINE_MODES:
+        raise ConfigError(f"{base}.combine", f"must be one of {', '.join(COMBINE_MODES)}, not {combine!r}")
+    aux_cfg = scfg.get("auxiliary") or {}
+    if not isinstance(aux_cfg, Mapping):
+        raise ConfigError(f"{base}.auxiliary", "must map task (or 'a+b' group) to a list of ratios")
+
+    lists: dict[str, list[float]] = {}
+    seen = {reference: f"{base}.reference"}
+    shorts: dict[str, str] = {}
+    for key, values in aux_cfg.items():
+        kkey = f"{base}.auxiliary.{key}"
+        for task in key_tasks(str(key)):
+            get_task(task, kkey)
+            if task in seen:
+                raise ConfigError(kkey, f"task '{task}' already appears at {seen[task]}")
+            seen[task] = kkey
+        short = key_short(key)
+        if short in shorts:
+            raise ConfigError(kkey, f"short name '{short}' collides with '{shorts[short]}'")
+        shorts[short] = key
+        lists[key] = _ratios(values, kkey)
+    check_setting(setting, list(seen), base)
+
+    combos: list[dict[str, float]] = [{}]
+    if combine == "each":
+        combos += [{k: r} for k, rs in lists.items() for r in rs]
+    else:
+        keys = list(lists)
+        combos += [dict(zip(keys, rs)) for rs in itertools.product(*(lists[k] for k in keys))]
+    cells: dict[str, Cell] = {}
+    for combo in combos:
+        aux = {k: r for k, r in combo.items() if r > 0}
+        cid = cell_id(aux)
+        if cid not in cells:
+            cells[cid] = Cell(setting, cid, reference, aux, seeds)
+    return list(cells.values())
+
+
+def expand_grid(grid_cfg: Mapping) -> list[Cell]:
+    """Every cell of every setting, baseline first within each setting."""
+    if not isinstance(grid_cfg, Mapping):
+        raise ConfigError("grid", "must be a mapping with 'seeds' and 'settings'")
+    seeds = _seeds(grid_cfg)
+    settings = grid_cfg.get("settings") or {}
+    if not isinstance(settings, Mapping):
+        raise ConfigError("grid.settings", "must map a setting name to its grid")
+    cells: list[Cell] = []
+    for setting, scfg in settings.items():
+        cells.extend(_setting_cells(str(setting), scfg, seeds))
+    return cells
+
+
+def run_dirs(grid_cfg: Mapping, results: str = "results") -> list[str]:
+    """Every run directory of the grid: results/runs/<setting>/<cell>/seed<k>."""
+    return [d for c in expand_grid(grid_cfg) for d in c.run_dirs(results)]
+
+
+def find_cell(cells: Iterable[Cell], setting: str, cid: str) -> Cell | None:
+    for c in cells:
+        if c.setting == setting and c.cell == cid:
+            return c
+    return None
+
+
+_RUN_DIR = re.compile(r"(?:^|/)runs/(?P<setting>[^/]+)/(?P<cell>[^/]+)/seed(?P<seed>\d+)/?$")
+
+
+def parse_run_dir(path: str) -> tuple[str, str, int] | None:
+    """(setting, cell, seed) from a run directory path, or None if it has another shape."""
+    m = _RUN_DIR.search(str(path).replace("\\", "/"))
+    if not m:
+        return None
+    return m["setting"], m["cell"], int(m["seed"])

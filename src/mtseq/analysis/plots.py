@@ -1,0 +1,376 @@
+"""Sensitivity plots: each metric against the mixing ratio, read at a glance.
+
+Per setting one figure: the reference task's test metric and each
+auxiliary task's main metric against the ratio (log x), the mean over seeds
+as a line with its 95% t interval as a band, the seeds as dots, the
+single-task baseline as a horizontal band (it has no ratio to place on a
+log axis) and cells significantly different from it (paired bootstrap,
+p < 0.05) as stars. The paper's points, when given, get their own panel
+beside the reference metric on the same ratio axis: its BLEU (WMT,
+tokenised) is not on our scale, so a shared y axis would mislead.
+Two-ratio ("product") grids also get a heatmap of the change against the
+baseline.
+
+Everything is drawn from ``sensitivity.csv`` (and ``summary.csv`` for the
+seed dots), so plots can be redrawn without touching the runs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from mtseq.analysis.grid import AUX_SEP, BASELINE, aux_ratio, format_ratio  # noqa: E402
+from mtseq.analysis.stats import higher_is_better, main_metric, reference_metric  # noqa: E402
+from mtseq.errors import MtseqError  # noqa: E402
+from mtseq.io import atomic_path  # noqa: E402
+
+FORMATS = ("png", "svg")
+_METRIC_NAMES = {"bleu": "BLEU", "chrf": "chrF", "f1": "F1", "ppl": "perplexity", "bleu_tok": "tokenised BLEU"}
+
+
+def metric_label(metric: str) -> str:
+    task, split, name = metric.split(".", 2)
+    return f"{task} {split} {_METRIC_NAMES.get(name, name)}"
+
+
+def _save(fig, out: Path, stem: str, formats=FORMATS) -> list[Path]:
+    paths = []
+    for ext in formats:
+        path = out / f"{stem}.{ext}"
+        with atomic_path(path) as tmp:
+            meta = {"Date": None} if ext == "svg" else {}
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight", metadata=meta)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def _keys(row: pd.Series) -> list[str]:
+    aux = row["aux"]
+    return [] if pd.isna(aux) else [k for k in str(aux).split(AUX_SEP) if k]
+
+
+def _sig(value) -> bool:
+    return False if pd.isna(value) else bool(value)
+
+
+def _series(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Line series of one metric: x is the ratio of the cell's first auxiliary key.
+
+    One-key cells form one series per key; in two-ratio grids the second
+    key's ratio names the series ("parse_en | caption_en=0.1").
+    """
+    points: dict[str, list[dict]] = {}
+    for _, r in rows.iterrows():
+        keys = _keys(r)
+        if not keys:
+            continue
+        label = keys[0] + "".join(f" | {k}={format_ratio(aux_ratio(r, k))}" for k in keys[1:])
+        points.setdefault(label, []).append(
+            {
+                "x": aux_ratio(r, keys[0]),
+                "mean": r["mean"],
+                "lo": r["ci95_low"],
+                "hi": r["ci95_high"],
+                "sig": _sig(r["significant"]),
+                "cell": r["cell"],
+            }
+        )
+    return {k: pd.DataFrame(v).sort_values("x") for k, v in points.items()}
+
+
+def _seed_points(summary: pd.DataFrame | None, setting: str, metric: str, key: str) -> pd.DataFrame:
+    if summary is None or metric not in summary.columns:
+        return pd.DataFrame()
+    df = summary[(summary["setting"] == setting) & (summary["aux"].fillna("") == key)]
+    if df.empty:
+        return df
+    return pd.DataFrame({"x": [aux_ratio(r, key) for _, r in df.iterrows()], "y": df[metric].to_numpy()})
+
+
+def _ratio_axis(ax, rows: pd.DataFrame) -> None:
+    """Log x axis ticked at the grid's own ratios, written as in the config (0.01, not 10^-2)."""
+    ax.set_xscale("log")
+    xs = sorted({x for s in _series(rows).values() for x in s["x"]})
+    if xs:
+        ax.set_xticks(xs, [format_ratio(x) for x in xs])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_xlabel("mixing ratio α (log scale)")
+
+
+def _baseline_band(ax, base: pd.DataFrame) -> None:
+    if base.empty or pd.isna(base["mean"].iloc[0]):
+        return
+    b = base.iloc[0]
+    ax.axhline(b["mean"], color="0.35", lw=1.2, ls="--", label="single-task baseline (mean, 95% CI)")
+    if not (pd.isna(b["ci95_low"]) or pd.isna(b["ci95_high"])):
+        ax.axhspan(b["ci95_low"], b["ci95_high"], color="0.5", alpha=0.18, lw=0)
+
+
+def _metric_panel(ax, sens: pd.DataFrame, summary: pd.DataFrame | None, setting: str, metric: str) -> bool:
+    rows = sens[sens["metric"] == metric]
+    if rows.empty:
+        return False
+    _baseline_band(ax, rows[rows["cell"] == BASELINE])
+    palette = sns.color_palette("colorblind")
+    marked = False
+    for i, (label, s) in enumerate(_series(rows).items()):
+        color = palette[i % len(palette)]
+        ax.plot(s["x"], s["mean"], marker="o", ms=4, color=color, label=label)
+        if s["lo"].notna().any():
+            ax.fill_between(s["x"], s["lo"], s["hi"], color=color, alpha=0.2, lw=0)
+        dots = _seed_points(summary, setting, metric, label) if "|" not in label else pd.DataFrame()
+        if not dots.empty:
+            ax.scatter(dots["x"], dots["y"], s=9, color=color, alpha=0.45, lw=0)
+        sig = s[s["sig"]]
+        if not sig.empty:
+            ax.scatter(
+                sig["x"],
+                sig["mean"],
+                marker="*",
+                s=140,
+                color=color,
+                edgecolor="black",
+                lw=0.6,
+                zorder=5,
+                label=None if marked else "p < 0.05 vs baseline",
+            )
+            marked = True
+    _ratio_axis(ax, rows)
+    ax.set_ylabel(metric_label(metric))
+    ax.set_title(metric_label(metric) + ("" if higher_is_better(metric) else " (lower is better)"))
+    return True
+
+
+def _paper_panel(ax, pts: list[dict]) -> None:
+    """The paper's points in their own panel: its BLEU (WMT, tokenised) is not on our scale."""
+    task = pts[0]["task"] or "reference task"
+    for p in pts:
+        if p["ratio"] == 0:
+            ax.axhline(p["bleu"], color="0.35", lw=1.2, ls="--", label=f"{task} alone ({p['bleu']})")
+    series = list(dict.fromkeys(p["aux"] for p in pts if p["ratio"] > 0))
+    palette = sns.color_palette("dark")
+    for i, aux in enumerate(series):
+        sp = sorted((p for p in pts if p["aux"] == aux and p["ratio"] > 0), key=lambda p: p["ratio"])
+        ax.plot(
+            [p["ratio"] for p in sp],
+            [p["bleu"] for p in sp],
+            ls="--",
+            marker="s",
+            mfc="white",
+            ms=5,
+            color=palette[i % len(palette)],
+            label=f"+ {aux or 'auxiliary'}",
+        )
+    ax.set_xscale("log")
+    xs = sorted({p["ratio"] for p in pts if p["ratio"] > 0})
+    ax.set_xticks(xs, [format_ratio(x) for x in xs])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.set_xlabel("mixing ratio α (log scale)")
+    ax.set_ylabel("paper's test BLEU (WMT, tokenised)")
+    ax.set_title(f"Luong et al. 2016, as reported ({task})")
+
+
+def setting_metrics(sens: pd.DataFrame, setting: str) -> list[str]:
+    """The reference metric, then each auxiliary task's main metric (test split)."""
+    df = sens[sens["setting"] == setting]
+    reference = df["reference"].iloc[0]
+    metrics = [reference_metric(reference)]
+    for col in (c for c in df.columns if c.startswith("ratio.")):
+        task = col[len("ratio.") :]
+        if task != reference and (df[col] > 0).any():
+            metrics.append(f"{task}.test.{main_metric(task)}")
+    return [m for m in metrics if (df["metric"] == m).any()]
+
+
+def plot_setting(sens, summary, setting: str, out: Path, paper: list[dict] | None = None) -> list[Path]:
+    df = sens[sens["setting"] == setting]
+    metrics = setting_metrics(sens, setting)
+    if not metrics:
+        return []
+    pts = [p for p in paper or [] if p["setting"] == setting]
+    n = len(metrics) + bool(pts)
+    ncols = min(n, 3)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False)
+    panels = list(axes.flat)
+    for ax in panels[n:]:
+        ax.set_visible(False)
+    panels = panels[:n]
+    paper_ax = panels.pop(1) if pts else None
+    for ax, metric in zip(panels, metrics):
+        _metric_panel(ax, df, summary, setting, metric)
+        ax.legend(loc="best", fontsize="x-small")
+    if paper_ax is not None:  # beside the reference panel, over the same ratio range
+        _paper_panel(paper_ax, pts)
+        paper_ax.legend(loc="best", fontsize="x-small")
+        lims = [*panels[0].get_xlim(), *paper_ax.get_xlim()]
+        for ax in (panels[0], paper_ax):
+            ax.set_xlim(min(lims), max(lims))
+    fig.suptitle(f"{setting}: sensitivity to the mixing ratio (mean and 95% CI over seeds)")
+    fig.tight_layout()
+    return _save(fig, out, setting)
+
+
+def two_ratio_keys(sens: pd.DataFrame, setting: str) -> tuple[str, str] | None:
+    """The first pair of auxiliary keys varied together in one cell, if any."""
+    for aux in sens.loc[sens["setting"] == setting, "aux"].fillna(""):
+        keys = [k for k in str(aux).split(AUX_SEP) if k]
+        if len(keys) == 2:
+            return keys[0], keys[1]
+    return None
+
+
+def _heatmap(ax, delta: pd.DataFrame, text: pd.DataFrame, metric: str, lim: float) -> None:
+    sns.heatmap(
+        delta.astype(float),
+        annot=text.fillna("").to_numpy(),
+        fmt="",
+        center=0,
+        vmin=-lim if lim > 0 else -1,
+        vmax=lim if lim > 0 else 1,
+        cmap="RdYlGn" if higher_is_better(metric) else "RdYlGn_r",
+        cbar_kws={"label": f"Δ {metric_label(metric)} vs baseline"},
+        ax=ax,
+        linewidths=0.5,
+    )
+
+
+def plot_heatmap(sens: pd.DataFrame, setting: str, out: Path) -> list[Path]:
+    """Reference metric over a two-ratio grid: colour = change vs baseline, text = mean (* p<0.05)."""
+    pair = two_ratio_keys(sens, setting)
+    if pair is None:
+        return []
+    k1, k2 = pair
+    metric = reference_metric(sens.loc[sens["setting"] == setting, "reference"].iloc[0])
+    rows = sens[(sens["setting"] == setting) & (sens["metric"] == metric)]
+    cells = []
+    for _, r in rows.iterrows():
+        keys = set(_keys(r))
+        if keys <= {k1, k2}:
+            cells.append(
+                {
+                    k1: aux_ratio(r, k1) if k1 in keys else 0.0,
+                    k2: aux_ratio(r, k2) if k2 in keys else 0.0,
+                    "delta": r["delta_vs_baseline"],
+                    "text": f"{r['mean']:.1f}" + ("*" if _sig(r["significant"]) else ""),
+                }
+            )
+    grid = pd.DataFrame(cells)
+    delta = grid.pivot_table(index=k1, columns=k2, values="delta", aggfunc="first")
+    text = grid.pivot_table(index=k1, columns=k2, values="text", aggfunc="first").reindex_like(delta)
+    delta = delta.sort_index(ascending=False)
+    text = text.reindex(index=delta.index, columns=delta.columns)
+    fig, ax = plt.subplots(figsize=(1.1 * len(delta.columns) + 3, 0.7 * len(delta.index) + 2))
+    lim = np.nanmax(np.abs(delta.to_numpy(dtype=float))) if delta.notna().any().any() else 1.0
+    with warnings.catch_warnings():  # seaborn 0.13 calls Colormap.set_bad, pending deprecation in matplotlib
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        _heatmap(ax, delta, text, metric, lim)
+    ax.set_facecolor("0.92")  # cells not in the grid
+    ax.grid(False)
+    ax.set_xticklabels([format_ratio(float(t.get_text())) for t in ax.get_xticklabels()])
+    ax.set_yticklabels([format_ratio(float(t.get_text())) for t in ax.get_yticklabels()], rotation=0)
+    ax.set_xlabel(f"ratio of {k2}")
+    ax.set_ylabel(f"ratio of {k1}")
+    ax.set_title(f"{setting}: {metric_label(metric)} (mean; * p < 0.05 vs baseline)")
+    fig.tight_layout()
+    return _save(fig, out, f"{setting}_heatmap")
+
+
+def plot_overview(sens: pd.DataFrame, out: Path) -> list[Path]:
+    """All settings side by side: change of the reference metric against the baseline."""
+    settings = list(dict.fromkeys(sens["setting"]))
+    fig, axes = plt.subplots(1, len(settings), figsize=(4.6 * len(settings), 3.8), squeeze=False, sharey=False)
+    for ax, setting in zip(axes[0], settings):
+        df = sens[sens["setting"] == setting]
+        metric = reference_metric(df["reference"].iloc[0])
+        rows = df[df["metric"] == metric]
+        shifted = rows.assign(
+            mean=rows["delta_vs_baseline"],
+            ci95_low=rows["ci95_low"] - rows["baseline_mean"],
+            ci95_high=rows["ci95_high"] - rows["baseline_mean"],
+        )
+        ax.axhline(0, color="0.35", lw=1.2, ls="--")
+        palette = sns.color_palette("colorblind")
+        for i, (label, s) in enumerate(_series(shifted).items()):
+            color = palette[i % len(palette)]
+            ax.plot(s["x"], s["mean"], marker="o", ms=4, color=color, label=label)
+            if s["lo"].notna().any():
+                ax.fill_between(s["x"], s["lo"], s["hi"], color=color, alpha=0.2, lw=0)
+            sig = s[s["sig"]]
+            ax.scatter(sig["x"], sig["mean"], marker="*", s=120, color=color, edgecolor="black", lw=0.5, zorder=5)
+        _ratio_axis(ax, rows)
+        ax.set_ylabel(f"Δ {metric_label(metric)}")
+        ax.set_title(setting)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize="x-small")
+    fig.suptitle("Change against the single-task baseline (mean, 95% CI of the cell; * p < 0.05)")
+    fig.tight_layout()
+    return _save(fig, out, "overview")
+
+
+def plot_all(
+    sensitivity: pd.DataFrame, out: str | Path, summary: pd.DataFrame | None = None, paper: list[dict] | None = None
+) -> list[Path]:
+    """Every figure: one per setting, a heatmap per two-ratio setting, the overview."""
+    out = Path(out)
+    sns.set_theme(style="whitegrid", context="paper")
+    plt.rcParams["svg.hashsalt"] = "mtseq"
+    paths: list[Path] = []
+    if sensitivity.empty:
+        return paths
+    for setting in dict.fromkeys(sensitivity["setting"]):
+        paths += plot_setting(sensitivity, summary, setting, out, paper)
+        paths += plot_heatmap(sensitivity, setting, out)
+    paths += plot_overview(sensitivity, out)
+    return paths
+
+
+SUMMARY_COLUMNS = ("setting", "cell", "reference", "aux", "seed")
+SENSITIVITY_COLUMNS = (
+    "setting",
+    "cell",
+    "reference",
+    "aux",
+    "metric",
+    "n_seeds",
+    "mean",
+    "ci95_low",
+    "ci95_high",
+    "baseline_mean",
+    "delta_vs_baseline",
+    "p_value",
+    "significant",
+)
+
+
+def read_table(path: str | Path, required: tuple[str, ...] = SENSITIVITY_COLUMNS) -> pd.DataFrame:
+    """Read sensitivity/summary CSVs with the column types the plots rely on."""
+    path = Path(path)
+    if not path.is_file():
+        raise MtseqError("file not found", path)
+    try:
+        df = pd.read_csv(path, keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise MtseqError(f"unreadable CSV ({err})", path) from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise MtseqError(f"missing column(s) {', '.join(missing)}", path)
+    if "aux" in df.columns:
+        df["aux"] = df["aux"].fillna("").astype(str)
+    if "significant" in df.columns:
+        df["significant"] = df["significant"].map(
+            lambda v: None if pd.isna(v) else (str(v).lower() == "true" if not isinstance(v, bool) else v)
+        )
+    return df
