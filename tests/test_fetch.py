@@ -40,7 +40,8 @@ def _free_port() -> int:
 
 def test_config_checksums_match_the_real_files(repo_root: Path, shared_data: Path):
     config = yaml.safe_load((repo_root / "config" / "multi30k.yaml").read_text(encoding="utf-8"))
-    assert config["data"] == {"name": "multi30k", "source": "fetch", "parts": ["translate", "trees"]}
+    assert config["data"]["source"] == "fetch"
+    assert config["data"]["parts"] == ["translate", "trees"]
     entries = config["fetch"]
     assert len(entries) == 7
     for name, spec in entries.items():
