@@ -24,11 +24,20 @@ except MtseqError as err:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
     input:
         DATA_TARGETS,
+        rules.aggregate.output,
+        rules.plot.output,
+        rules.tables.output,
     default_target: True
 
 

@@ -72,24 +72,26 @@ def data_targets(config: dict) -> list[str]:
     return [str(p) for p in out]
 
 
-def write_section(config: dict, keys: tuple[str, ...], path: str | Path) -> str:
-    """Write one config section as a config file of its own, touching it only when it changed.
+def write_section(config: dict, paths: tuple[str, ...], out: str | Path) -> str:
+    """Write the config sections at dotted `paths` (e.g. "data.synth", "model") as a config file of their own.
 
-    Rules take these files as inputs, so editing one section reruns exactly
-    the stages that read it, and an unchanged section keeps its mtime.
+    The file is touched only when its content changes. Rules take these files
+    as inputs, so editing a section reruns exactly the stages that read it.
     """
-    node = config
-    for key in keys:
-        node = node[key]
-    doc: dict = node
-    for key in reversed(keys):
-        doc = {key: doc}
+    doc: dict = {}
+    for dotted in paths:
+        keys = dotted.split(".")
+        node, target = config, doc
+        for key in keys[:-1]:
+            node = node[key]
+            target = target.setdefault(key, {})
+        target[keys[-1]] = node[keys[-1]]
     text = yaml.safe_dump(doc, sort_keys=True)
-    path = Path(path)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        with atomic_open(path) as fh:
+    out = Path(out)
+    if not out.exists() or out.read_text(encoding="utf-8") != text:
+        with atomic_open(out) as fh:
             fh.write(text)
-    return str(path)
+    return str(out)
 
 
 def download(config: dict, part: str, split: str | None = None, lang: str | None = None) -> str:
@@ -104,3 +106,33 @@ def download(config: dict, part: str, split: str | None = None, lang: str | None
     if name not in config.get("fetch", {}):
         raise ConfigError(key, f"'{name}' is not a key of fetch")
     return str(data_root(config) / "download" / name)
+
+
+def task_inputs(config: dict, tasks: list[str]) -> list[str]:
+    """Every data file (all splits) and vocabulary that training or evaluating these tasks reads."""
+    from mtseq.tasks import get_task
+
+    lay = layout(config)
+    files: list[str] = []
+    for name in tasks:
+        task = get_task(name)
+        for split in SPLITS:
+            files += [str(p) for p in task.files(lay, split).values()]
+        files += [str(lay.vocab(side)) for side in (task.source, task.target) if side != "img"]
+    return sorted(set(files))
+
+
+def ratio_args(ratios: dict[str, float], reference: str) -> str:
+    """`--ratios task=alpha` for every auxiliary task (the reference is passed on its own)."""
+    return " ".join(f"--ratios {task}={alpha!r}" for task, alpha in ratios.items() if task != reference)
+
+
+def plot_files(config: dict) -> dict[str, list[str]]:
+    """Figures `mtseq plot` draws: per setting a ratio curve, a heatmap where a grid varies two ratios."""
+    plots = f"{config['results']}/plots"
+    out: dict[str, list[str]] = {"curve": [], "heatmap": [], "overview": [f"{plots}/overview.png"]}
+    for setting, spec in config["grid"]["settings"].items():
+        out["curve"].append(f"{plots}/{setting}.png")
+        if spec.get("combine") == "product" and len(spec.get("auxiliary", {})) >= 2:
+            out["heatmap"].append(f"{plots}/{setting}_heatmap.png")
+    return out

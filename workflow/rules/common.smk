@@ -8,6 +8,11 @@ LOGS = "logs"
 DATA_TARGETS = pipeline.data_targets(config)
 
 
-def section(*keys):
-    """A config section as its own file; a rule that reads it reruns when (only) it changes."""
-    return pipeline.write_section(config, keys, f"{ROOT}/params/{'.'.join(keys)}.yaml")
+def data_section(*paths):
+    """Data config sections as a file beside the data they make (rerun only when they change)."""
+    return pipeline.write_section(config, paths, f"{ROOT}/params/{'+'.join(paths)}.yaml")
+
+
+def section(*paths):
+    """Config sections as a file under results/params (rerun only when they change)."""
+    return pipeline.write_section(config, paths, f"{config['results']}/params/{'+'.join(paths)}.yaml")

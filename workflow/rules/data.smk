@@ -5,7 +5,7 @@ if config["data"]["source"] == "synth":
 
     rule synth:
         input:
-            params=section("data", "synth"),
+            params=data_section("data.synth"),
         output:
             pipeline.synth_outputs(config),
         log:
@@ -60,7 +60,7 @@ rule linearise:
 rule vocab:
     input:
         files=lambda wc: pipeline.vocab_inputs(config, wc.name),
-        params=section("data", "vocab"),
+        params=data_section("data.vocab"),
     output:
         f"{ROOT}/vocab/{{name}}.txt",
     wildcard_constraints:
