@@ -12,10 +12,11 @@ min_version("9.0")
 
 # config/config.yaml is the default; a --configfile replaces it rather than merging into it,
 # so a paper or multi30k config never inherits the default grid.
+DEFAULT_CONFIG = f"{workflow.basedir}/config/config.yaml"
 if not workflow.overwrite_configfiles:
-    configfile: "config/config.yaml"
+    configfile: DEFAULT_CONFIG
 
-CONFIG_SOURCE = ", ".join(map(str, workflow.overwrite_configfiles)) or "config/config.yaml"
+CONFIG_SOURCE = ", ".join(map(str, workflow.overwrite_configfiles)) or DEFAULT_CONFIG
 try:
     validate_config(config, CONFIG_SOURCE)  # snakemake.utils.validate + task/setting checks, defaults filled
 except MtseqError as err:

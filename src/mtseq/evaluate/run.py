@@ -1,0 +1,122 @@
+"""Evaluate one trained run: decode every task on valid and test, score, write metrics.json.
+
+Translation and captioning get sacrebleu BLEU/chrF (detokenised) and
+tokenised BLEU; parsing gets EVALB-style F1 on delinearised, repaired
+trees; every task gets teacher-forced perplexity. Hypotheses and per-sentence
+parse counts are kept beside the metrics for the paired bootstrap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mtseq.decode.beam import translate
+from mtseq.decode.perplexity import perplexity
+from mtseq.errors import MtseqError
+from mtseq.evaluate.parseval import corpus_scores, score_sentences
+from mtseq.evaluate.textmetrics import group_references, read_image_ids, text_scores
+from mtseq.io import read_lines, write_json, write_lines
+from mtseq.layout import Layout
+from mtseq.model.multitask import load_model
+from mtseq.tasks import get_task
+from mtseq.train.examples import load_task, load_vocabs
+from mtseq.trees import delinearise, read_trees, tree_to_line
+
+log = logging.getLogger("mtseq.evaluate")
+SPLITS = ("valid", "test")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MtseqError("file not found (train this run first)", path) from None
+    except json.JSONDecodeError as err:
+        raise MtseqError(f"corrupt JSON: {err.msg}", path, err.lineno) from None
+
+
+class RunEvaluator:
+    def __init__(self, run: Path, data_root: Path, decode_cfg: dict):
+        self.run, self.layout, self.cfg = Path(run), Layout(data_root), decode_cfg
+        self.info = _read_json(self.run / "train.json")
+        self.model = load_model(self.run / "model.pt")
+        torch.manual_seed(0)
+        sides = [s for t in self.model.task_names for s in (get_task(t).source, get_task(t).target)]
+        self.vocabs = load_vocabs(self.layout, sides)
+
+    def _decode(self, task: str, sources) -> list[list[str]]:
+        ids = translate(
+            self.model,
+            task,
+            sources,
+            beam=self.cfg["beam"],
+            length_penalty=self.cfg["length_penalty"],
+            max_len=self.cfg["max_len"],
+        )
+        vocab = self.vocabs[get_task(task).target]
+        return [vocab.decode(seq) for seq in ids]
+
+    def _sources(self, data) -> list[list[int]]:
+        return [data.source.get(i) for i in range(len(data))]
+
+    def task_split(self, task_name: str, split: str) -> dict:
+        task = get_task(task_name)
+        data = load_task(self.layout, task, split, self.vocabs)
+        scores: dict = {"ppl": perplexity(self.model, task_name, data), "examples": len(data)}
+        files = task.files(self.layout, split)
+        if task.kind == "translate":
+            refs = read_lines(files["target"])
+            if len(refs) != len(data):
+                raise MtseqError(f"{len(refs)} references but {len(data)} examples", files["target"])
+            hyps = [" ".join(h) for h in self._decode(task_name, self._sources(data))]
+            scores.update(text_scores(hyps, [[r] for r in refs], task.target))
+            write_lines(self.run / f"hyp.{task_name}.{split}", hyps)
+        elif task.kind == "caption":
+            rows, refs = group_references(read_lines(files["target"]), read_image_ids(files["image_ids"]))
+            hyps = [" ".join(h) for h in self._decode(task_name, data.features[np.asarray(rows)])]
+            scores.update(text_scores(hyps, refs, task.target))
+            write_lines(self.run / f"hyp.{task_name}.{split}", hyps)
+        elif task.kind == "parse":
+            words = read_lines(files["source"])
+            gold = read_trees(self.layout.parse_clean(split))
+            if not (len(words) == len(gold) == len(data)):
+                raise MtseqError(f"{len(words)} sentences, {len(gold)} gold trees, {len(data)} examples", files["source"])
+            lin = self._decode(task_name, self._sources(data))
+            repaired = [delinearise(seq, w.split()) for seq, w in zip(lin, words, strict=True)]
+            per_sentence = score_sentences(gold, [tree for tree, _ in repaired])
+            scores.update({k: v for k, v in corpus_scores(per_sentence).items() if isinstance(v, int | float)})
+            scores["repaired_share"] = sum(flag for _, flag in repaired) / max(len(repaired), 1)
+            write_lines(self.run / f"hyp.{task_name}.{split}", [" ".join(s) for s in lin])
+            write_lines(self.run / f"hyp.{task_name}.{split}.mrg", [tree_to_line(t) for t, _ in repaired])
+            write_json(self.run / f"parse_stats.{split}.json", [[s.matched, s.gold, s.test] for s in per_sentence])
+        return scores
+
+    def evaluate(self) -> dict:
+        start = time.perf_counter()
+        tasks = [t for t, alpha in self.info["ratios"].items() if alpha > 0]
+        metrics = {k: self.info[k] for k in ("setting", "cell", "seed", "ratios")}
+        metrics["tasks"] = {}
+        for task in tasks:
+            metrics["tasks"][task] = {}
+            for split in SPLITS:
+                metrics["tasks"][task][split] = self.task_split(task, split)
+                log.info("%s %s: %s", task, split, _brief(metrics["tasks"][task][split]))
+        metrics["decode"] = dict(self.cfg)
+        metrics["eval_time_s"] = round(time.perf_counter() - start, 3)
+        write_json(self.run / "metrics.json", metrics)
+        return metrics
+
+
+def _brief(scores: dict) -> str:
+    keys = ("bleu", "chrf", "bleu_tok", "f1", "repaired_share", "ppl")
+    return " ".join(f"{k}={scores[k]:.2f}" for k in keys if k in scores)
+
+
+def evaluate_run(run: str | Path, data_root: str | Path, decode_cfg: dict) -> dict:
+    return RunEvaluator(Path(run), Path(data_root), decode_cfg).evaluate()
