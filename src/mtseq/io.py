@@ -22,6 +22,24 @@ from mtseq.errors import MtseqError
 BOM = "\ufeff"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def _mkstemp_beside(final: Path) -> Path:
+    """A temp file in the destination's folder (so the rename is atomic) with normal file permissions."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.fchmod(fd, _FILE_MODE)
+    os.close(fd)
+    return Path(tmp)
+
+
 def read_lines(path: str | Path, *, allow_empty_lines: bool = True, allow_empty_file: bool = False) -> list[str]:
     """Read a UTF-8, one-item-a-line file.
 
@@ -66,10 +84,7 @@ def check_aligned(files: dict[str | Path, list]) -> int:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temp path beside ``path``; rename it into place only on success."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _mkstemp_beside(path)
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
@@ -118,11 +133,9 @@ class AtomicOutputs:
 
     def path(self, final: str | Path) -> Path:
         final = Path(final)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        os.close(fd)
-        self._pending.append((Path(tmp), final))
-        return Path(tmp)
+        tmp = _mkstemp_beside(final)
+        self._pending.append((tmp, final))
+        return tmp
 
     def write_lines(self, final: str | Path, lines: Iterable[str]) -> None:
         with open(self.path(final), "w", encoding="utf-8", newline="\n") as fh:

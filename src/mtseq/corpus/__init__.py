@@ -1,0 +1,1 @@
+"""Corpora: the generated default (``synth``) beside fetched real data."""
