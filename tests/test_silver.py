@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import benepar_tiny
 import numpy as np
 import pytest
 
@@ -17,7 +18,6 @@ from mtseq.silver.parser import escape_token
 from mtseq.silver.resample import allocate, draw, resample_file, tree_lengths
 from mtseq.trees.ptb import read_trees
 from mtseq.trees.stage import linearise_files
-from tests import benepar_tiny
 
 SENTENCES = [
     "the dog sat on a mat .",

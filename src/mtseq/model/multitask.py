@@ -1,0 +1,154 @@
+"""One model for a run's tasks: encoders by source modality, decoders by target modality.
+
+A task uses ``encoders[task.source]`` and ``decoders[task.target]``; two
+tasks that name the same modality therefore share that module's embeddings
+and recurrent weights. Only the modules the run's tasks need are built, so a
+saved model is exactly the run's parameters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mtseq.errors import ConfigError, MtseqError
+from mtseq.io import atomic_path
+from mtseq.model.decoder import Decoder
+from mtseq.model.encoders import EncoderOutput, ImageEncoder, TextEncoder
+from mtseq.tasks import Task, get_task
+
+MODEL_DEFAULTS = {
+    "layers": 2,
+    "hidden": 256,
+    "embed": 256,
+    "dropout": 0.2,
+    "init_range": 0.06,
+    "reverse_source": True,
+    "attention": False,
+    "attention_score": "general",  # dot | general (used when attention is on)
+}
+FORMAT = 1
+
+
+def model_config(cfg: dict | None) -> dict:
+    """The model section with defaults filled and values checked (names the key on error)."""
+    out = {**MODEL_DEFAULTS, **(cfg or {})}
+    unknown = sorted(set(out) - set(MODEL_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"model.{unknown[0]}", "unknown key")
+    for key in ("layers", "hidden", "embed"):
+        if not isinstance(out[key], int) or out[key] < 1:
+            raise ConfigError(f"model.{key}", f"must be a positive integer, not {out[key]!r}")
+    if not 0 <= float(out["dropout"]) < 1:
+        raise ConfigError("model.dropout", f"must be in [0, 1), not {out['dropout']!r}")
+    if float(out["init_range"]) <= 0:
+        raise ConfigError("model.init_range", "must be positive")
+    if out["attention_score"] not in ("dot", "general"):
+        raise ConfigError("model.attention_score", f"must be dot or general, not {out['attention_score']!r}")
+    return out
+
+
+class MultiTaskModel(nn.Module):
+    def __init__(
+        self, cfg: dict, tasks: list[str], vocab_sizes: dict[str, int], feature_dim: int | None = None
+    ) -> None:
+        super().__init__()
+        self.cfg = model_config(cfg)
+        self.task_names = list(tasks)
+        self.tasks: dict[str, Task] = {name: get_task(name) for name in tasks}
+        self.vocab_sizes = {k: int(v) for k, v in vocab_sizes.items()}
+        self.feature_dim = feature_dim
+        c = self.cfg
+        attention = c["attention_score"] if c["attention"] else None
+        self.encoders = nn.ModuleDict()
+        self.decoders = nn.ModuleDict()
+        for task in self.tasks.values():
+            if task.source not in self.encoders:
+                self.encoders[task.source] = self._encoder(task.source, attention is not None)
+            if task.target not in self.decoders:
+                vocab = self._vocab_size(task.target)
+                self.decoders[task.target] = Decoder(
+                    vocab, c["embed"], c["hidden"], c["layers"], c["dropout"], attention
+                )
+        r = float(c["init_range"])
+        for p in self.parameters():
+            nn.init.uniform_(p, -r, r)
+
+    def _vocab_size(self, name: str) -> int:
+        if name not in self.vocab_sizes:
+            raise MtseqError(f"no vocabulary size for '{name}'")
+        return self.vocab_sizes[name]
+
+    def _encoder(self, source: str, keep_memory: bool) -> nn.Module:
+        c = self.cfg
+        if source == "img":
+            if not self.feature_dim:
+                raise MtseqError("an image task needs the feature dimension")
+            enc = ImageEncoder(self.feature_dim, c["hidden"], c["layers"], c["dropout"])
+        else:
+            vocab = self._vocab_size(source)
+            enc = TextEncoder(vocab, c["embed"], c["hidden"], c["layers"], c["dropout"], c["reverse_source"])
+        enc.keep_memory = keep_memory
+        return enc
+
+    def encoder_for(self, task: str) -> nn.Module:
+        return self.encoders[self.tasks[task].source]
+
+    def decoder_for(self, task: str) -> Decoder:
+        return self.decoders[self.tasks[task].target]
+
+    def encode(self, task: str, batch) -> EncoderOutput:
+        """Encode a batch's sources (``src``/``src_len`` for text, ``feats`` for images)."""
+        enc = self.encoder_for(task)
+        if self.tasks[task].source == "img":
+            return enc(batch.feats)
+        return enc(batch.src, batch.src_len)
+
+    def forward(self, task: str, batch) -> torch.Tensor:
+        """Summed token cross-entropy of the batch's targets (padding excluded), in float32."""
+        dec = self.decoder_for(task)
+        feats = dec.features(batch.tgt_in, self.encode(task, batch))
+        flat = feats.reshape(-1, feats.size(-1)).index_select(0, batch.tgt_index)
+        logits = dec.out(flat)
+        return F.cross_entropy(logits.float(), batch.tgt_out, reduction="sum")
+
+
+def build_model(
+    cfg: dict | None, tasks: list[str], vocab_sizes: dict[str, int], feature_dim: int | None = None
+) -> MultiTaskModel:
+    """The run's model: ``cfg`` is the config's ``model`` section (defaults filled here)."""
+    return MultiTaskModel(model_config(cfg), tasks, vocab_sizes, feature_dim)
+
+
+def save_model(path: str | Path, model: MultiTaskModel, extra: dict | None = None) -> None:
+    """Weights plus what rebuilds the model (config, tasks, vocabulary sizes), written atomically."""
+    payload = {
+        "format": FORMAT,
+        "config": model.cfg,
+        "tasks": model.task_names,
+        "vocab_sizes": model.vocab_sizes,
+        "feature_dim": model.feature_dim,
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "extra": extra or {},
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> MultiTaskModel:
+    """Rebuild a model saved by ``save_model`` (in eval mode, on ``device``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MtseqError("model file not found", path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unpickling failure means a bad file
+        raise MtseqError(f"cannot read model: {err}", path) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise MtseqError("not an mtseq model file (unknown format)", path)
+    model = MultiTaskModel(payload["config"], payload["tasks"], payload["vocab_sizes"], payload["feature_dim"])
+    model.load_state_dict(payload["state_dict"])
+    return model.to(device).eval()

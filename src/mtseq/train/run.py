@@ -1,0 +1,238 @@
+"""One grid cell's training run, in its own directory, safe to re-run and to kill.
+
+The directory holds ``config.yaml`` (the resolved config plus the run's
+arguments), ``train.log``, ``checkpoints/``, and at the end ``model.pt``,
+``train.json`` and ``COMPLETED``. Started again with the same arguments, a
+completed run does nothing and an interrupted one resumes from its newest
+intact checkpoint; started with different arguments, it refuses rather
+than mixing two runs in one directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from mtseq.errors import ConfigError, MtseqError
+from mtseq.io import atomic_open, write_json
+from mtseq.layout import Layout
+from mtseq.model import build_model, model_config, save_model
+from mtseq.tasks import check_setting, get_task
+from mtseq.train.checkpoint import CheckpointDir
+from mtseq.train.defaults import train_config
+from mtseq.train.examples import TaskData, load_task, load_vocabs
+from mtseq.train.mixing import Mixer
+from mtseq.train.trainer import Trainer, reference_updates
+
+log = logging.getLogger("mtseq.train")
+DONE = "COMPLETED"
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("train.device", "cuda requested but no GPU is available")
+    return torch.device(name)
+
+
+def default_cell(ratios: dict[str, float]) -> str:
+    """A readable cell id: ``parse_en0.01+autoencode_en0.1``, or ``baseline``."""
+    parts = [f"{t}{r:g}" for t, r in sorted(ratios.items()) if r > 0]
+    return "+".join(parts) or "baseline"
+
+
+def run_spec(config: dict, setting: str, reference: str, ratios: dict, seed: int, data, cell: str) -> dict:
+    """What decides a run's result; its fingerprint tells a finished run from another one."""
+    return {
+        "setting": setting,
+        "cell": cell,
+        "seed": int(seed),
+        "reference": reference,
+        "ratios": {t: float(r) for t, r in sorted(ratios.items()) if r > 0},
+        "data": str(data),
+        "model": model_config(config.get("model")),
+        "train": train_config(config.get("train")),
+    }
+
+
+def fingerprint(spec: dict) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+OUTPUTS = (DONE, "train.json", "model.pt")
+
+
+def _check_previous(out: Path, digest: str, overwrite: bool) -> dict | None:
+    """The completed run's train.json when it matches; None to (re)start.
+
+    A directory holding another run (other config or arguments) is refused,
+    or with ``overwrite`` cleared of that run's outputs and checkpoints.
+    """
+    done = out / DONE
+    finished = done.read_text(encoding="utf-8").strip() if done.is_file() else None
+    if finished == digest:
+        if (out / "train.json").is_file() and (out / "model.pt").is_file():
+            return json.loads((out / "train.json").read_text(encoding="utf-8"))
+        done.unlink()  # outputs removed since (by hand or by a workflow manager): resume and rewrite them
+        finished = None
+    cfg_path = out / "config.yaml"
+    old = None
+    if cfg_path.is_file():
+        old = (yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}).get("run", {}).get("fingerprint")
+    other = finished is not None or (old != digest and CheckpointDir(out / "checkpoints").paths())
+    if other and not overwrite:
+        what = "a completed run" if finished is not None else "checkpoints of a run"
+        raise MtseqError(f"holds {what} with a different config or arguments; delete it or pass --overwrite", out)
+    if other:
+        log.warning("%s: removing the outputs and checkpoints of a different run (--overwrite)", out)
+        for name in OUTPUTS:
+            (out / name).unlink(missing_ok=True)
+        for path in CheckpointDir(out / "checkpoints").paths():
+            path.unlink()
+    return None
+
+
+def _load_data(layout: Layout, tasks: list[str], max_len: int) -> tuple[dict, dict, dict]:
+    vocabs = load_vocabs(layout, [m for t in tasks for m in (get_task(t).source, get_task(t).target)])
+    train: dict[str, TaskData] = {}
+    valid: dict[str, TaskData] = {}
+    for t in tasks:
+        train[t] = load_task(layout, t, "train", vocabs, max_len=max_len)
+        if len(train[t]) == 0:
+            raise MtseqError(f"task {t} has no training examples of at most {max_len} tokens", layout.root)
+        valid[t] = load_task(layout, t, "valid", vocabs)
+        if len(valid[t]) == 0:
+            raise MtseqError(f"task {t} has no validation examples", layout.root)
+    return vocabs, train, valid
+
+
+def _log_to(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    return handler
+
+
+def train_run(
+    config: dict,
+    setting: str,
+    reference: str,
+    ratios: dict[str, float],
+    seed: int,
+    data: str | Path,
+    out: str | Path,
+    cell: str | None = None,
+    progress: bool = False,
+    overwrite: bool = False,
+) -> dict:
+    """Train one (setting, ratios, seed) cell into ``out``; return its train.json content.
+
+    ``ratios`` holds the auxiliary tasks' α (the reference always has 1;
+    α = 0 leaves a task out, so ``{}`` is the single-task baseline).
+    ``overwrite`` lets a directory holding another run's results be cleared.
+    """
+    get_task(reference, "--reference")
+    for t in ratios:
+        get_task(t, "--ratios")
+    ratios = {t: float(r) for t, r in ratios.items() if r > 0}
+    if reference in ratios:
+        raise ConfigError("--ratios", f"'{reference}' is the reference task; its ratio is always 1")
+    tasks = [reference, *sorted(ratios)]
+    check_setting(setting, tasks, "--ratios")
+    out = Path(out)
+    cell = cell or default_cell(ratios)
+    spec = run_spec(config, setting, reference, ratios, seed, data, cell)
+    digest = fingerprint(spec)
+    previous = _check_previous(out, digest, overwrite)
+    if previous is not None:
+        log.info("%s: already complete, nothing to do", out)
+        return previous
+
+    out.mkdir(parents=True, exist_ok=True)
+    resolved = {**config, "model": spec["model"], "train": spec["train"]}
+    resolved["run"] = {k: spec[k] for k in ("setting", "cell", "seed", "reference", "ratios", "data")}
+    resolved["run"]["fingerprint"] = digest
+    with atomic_open(out / "config.yaml") as fh:
+        yaml.safe_dump(resolved, fh, sort_keys=False)
+    handler = _log_to(out / "train.log")
+    try:
+        return _train(spec, tasks, out, progress)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def _train(spec: dict, tasks: list[str], out: Path, progress: bool) -> dict:
+    tcfg, mcfg = spec["train"], spec["model"]
+    torch.set_num_threads(tcfg["threads"])
+    device = resolve_device(tcfg["device"])
+    layout = Layout(spec["data"])
+    vocabs, train, valid = _load_data(layout, tasks, tcfg["max_len"])
+    feature_dim = next((int(d.features.shape[1]) for d in train.values() if d.features is not None), None)
+    torch.manual_seed(spec["seed"])
+    model = build_model(mcfg, tasks, {k: len(v) for k, v in vocabs.items()}, feature_dim).to(device)
+    reference = spec["reference"]
+    bpe = -(-len(train[reference]) // tcfg["batch_size"])
+    n_ref = reference_updates(tcfg, bpe)
+    mixer = Mixer(reference, spec["ratios"], {t: len(d) for t, d in train.items()}, tcfg["mixing"], spec["seed"], n_ref)
+    ckpts = CheckpointDir(out / "checkpoints", keep=tcfg["keep_checkpoints"])
+    trainer = Trainer(model, train, valid, mixer, tcfg, spec["seed"], device, ckpts, progress=progress)
+    log.info(
+        "run %s/%s seed %d on %s: tasks %s, N=%d reference updates (%d a reference epoch), probabilities %s",
+        spec["setting"],
+        spec["cell"],
+        spec["seed"],
+        device,
+        ", ".join(f"{t} ({len(train[t])} train)" for t in tasks),
+        n_ref,
+        bpe,
+        {t: round(p, 4) for t, p in mixer.probabilities(0).items()},
+    )
+    trainer.resume()
+    summary = trainer.run()
+    save_model(out / "model.pt", model, extra={k: spec[k] for k in ("setting", "cell", "seed", "reference")})
+    result = {
+        "setting": spec["setting"],
+        "cell": spec["cell"],
+        "seed": spec["seed"],
+        "reference": reference,
+        "ratios": {reference: 1.0, **spec["ratios"]},
+        "skipped_long": {t: int(d.skipped.get("long", 0)) for t, d in train.items()},
+        "skipped_empty": {t: int(d.skipped.get("empty", 0)) for t, d in train.items()},
+        "train_examples": {t: len(d) for t, d in train.items()},
+        "device": str(device),
+        "params": int(sum(p.numel() for p in model.parameters())),
+        **summary,
+    }
+    log.info(
+        "done: updates %s (expected %s), final valid ppl %s, %.0f tokens/s",
+        result["updates"],
+        {t: round(v, 1) for t, v in result["expected_updates"].items()},
+        {t: round(v, 3) for t, v in result["final_valid_ppl"].items()},
+        result["train_tokens_per_s"],
+    )
+    result = _plain(result)
+    write_json(out / "train.json", result)
+    with atomic_open(out / DONE) as fh:
+        fh.write(fingerprint(spec) + "\n")
+    return result
+
+
+def _plain(obj):
+    """JSON-safe copy (numpy scalars to Python numbers)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
