@@ -65,15 +65,31 @@ class BareSeq2Seq(nn.Module):
         return nn.functional.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=0, reduction="sum")
 
 
-def _bare_loop(cfg: dict, vocab: int, batches: list, device: torch.device, lr: float, clip: float) -> dict:
+def _peak_gb(device: torch.device) -> float | None:
+    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
+
+
+def _reset_peak(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def _bare_loop(
+    cfg: dict, vocab: int, batches: list, device: torch.device, lr: float, clip: float, bf16: bool = False
+) -> dict:
+    """The ceiling, in the same precision as the trainer (bf16 autocast on a GPU when the trainer uses it)."""
     torch.manual_seed(0)
+    _reset_peak(device)
     model = BareSeq2Seq(vocab, cfg["embed"], cfg["hidden"], cfg["layers"], cfg["dropout"]).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     batches = [tuple(t.to(device) for t in b[:3]) + (b[3],) for b in batches]
     tokens = 0
     start = time.perf_counter()
+    autocast = bf16 and device.type == "cuda"
     for src, tgt_in, tgt_out, n_tokens in batches:
-        loss = model(src, tgt_in, tgt_out) / src.size(0)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            loss = model(src, tgt_in, tgt_out) / src.size(0)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
@@ -82,7 +98,14 @@ def _bare_loop(cfg: dict, vocab: int, batches: list, device: torch.device, lr: f
     if device.type == "cuda":
         torch.cuda.synchronize()
     wall = time.perf_counter() - start
-    return {"wall_s": wall, "updates": len(batches), "tokens": tokens, "tokens_per_s": tokens / wall}
+    return {
+        "wall_s": wall,
+        "updates": len(batches),
+        "tokens": tokens,
+        "tokens_per_s": tokens / wall,
+        "precision": "bf16 autocast" if autocast else "fp32",
+        "peak_mem_gb": _peak_gb(device),
+    }
 
 
 def _padded(batch) -> tuple:
@@ -121,34 +144,45 @@ def bench_train(
         sizes = {m: vocab for t in tasks for m in (get_task(t).source, get_task(t).target) if m != "img"}
     feature_dim = next((int(d.features.shape[1]) for d in train.values() if d.features is not None), None)
     torch.manual_seed(seed)
+    _reset_peak(device)
     model = build_model(mcfg, tasks, sizes, feature_dim).to(device)
     mixer = Mixer(reference, ratios, {t: len(d) for t, d in train.items()}, tcfg["mixing"], seed, updates)
     with tempfile.TemporaryDirectory(prefix="mtseq-bench-") as tmp:
         ckpts = CheckpointDir(Path(tmp) / "checkpoints", keep=tcfg["keep_checkpoints"])
         trainer = Trainer(model, train, {}, mixer, tcfg, seed, device, ckpts, progress=progress, validate=False)
         trainer.run()
-    t = trainer.time
+    t, n_updates = trainer.time, trainer.update
     ours = {
         "wall_s": t["wall"],
         "compute_s": t["compute"],
         "checkpoint_s": t["checkpoint"],
-        "updates": trainer.update,
+        "updates": n_updates,
         "tokens": t["tokens"],
         "tokens_per_s": t["tokens"] / t["wall"],
         "overhead_share": 1.0 - t["compute"] / t["wall"],
+        "tokens_per_s_excl_checkpoints": t["tokens"] / max(t["wall"] - t["checkpoint"], 1e-9),
+        "precision": "bf16 autocast" if tcfg["bf16"] and device.type == "cuda" else "fp32",
+        "peak_mem_gb": _peak_gb(device),
     }
+    del trainer, model
     # the ceiling: the reference task's batches, padded, in the same order and number
     ref = train[reference]
     plan = [
         idx
-        for e in range(-(-trainer.update // len(epoch_plan(ref, tcfg["batch_size"], seed, 0))))
+        for e in range(-(-n_updates // len(epoch_plan(ref, tcfg["batch_size"], seed, 0))))
         for idx in epoch_plan(ref, tcfg["batch_size"], seed, e)
-    ][: trainer.update]
+    ][:n_updates]
     bare_vocab = sizes[get_task(reference).target] if get_task(reference).source == "img" else max(sizes.values())
     bare = None
     if get_task(reference).source != "img":
         bare = _bare_loop(
-            mcfg, bare_vocab, [_padded(make_batch(ref, idx)) for idx in plan], device, tcfg["lr"], tcfg["clip_norm"]
+            mcfg,
+            bare_vocab,
+            [_padded(make_batch(ref, idx)) for idx in plan],
+            device,
+            tcfg["lr"],
+            tcfg["clip_norm"],
+            bf16=tcfg["bf16"],
         )
     return {
         "device": str(device),
@@ -174,11 +208,14 @@ def format_report(r: dict) -> str:
         f"trainer: {o['updates']} updates in {o['wall_s']:.2f} s: {o['tokens_per_s']:.0f} source+target tokens/s, "
         f"{o['updates'] / o['wall_s']:.2f} updates/s",
         f"  time outside forward/backward/step: {100 * o['overhead_share']:.1f}% "
-        f"(checkpoints {100 * o['checkpoint_s'] / o['wall_s']:.1f}%)",
+        f"(checkpoints {100 * o['checkpoint_s'] / o['wall_s']:.1f}%); {o['precision']}"
+        + (f", peak GPU memory {o['peak_mem_gb']:.2f} GiB" if o["peak_mem_gb"] is not None else ""),
     ]
     if b:
         lines.append(
             f"bare nn.LSTM loop: {b['updates']} updates in {b['wall_s']:.2f} s: {b['tokens_per_s']:.0f} tokens/s"
         )
+        if b["peak_mem_gb"] is not None:
+            lines.append(f"  {b['precision']}, peak GPU memory {b['peak_mem_gb']:.2f} GiB")
         lines.append(f"  trainer / bare throughput: {r['ratio']:.3f}")
     return "\n".join(lines)
