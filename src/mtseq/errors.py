@@ -32,3 +32,19 @@ class ConfigError(MtseqError):
     def __init__(self, key: str, message: str, path: str | Path | None = None):
         self.key = key
         super().__init__(f"config key '{key}': {message}", path=path)
+
+
+def describe(err: BaseException, limit: int = 300) -> str:
+    """``Type: first line`` of a foreign exception, short enough for a one-line refusal.
+
+    A first line ending in ':' takes the next line with it (torch's "Error(s) in
+    loading state_dict ...:"); torch's weights-only advice is cut, as it would mislead
+    for a damaged file.
+    """
+    text = str(err).strip()
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        text = text.split(marker, 1)[1].strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    first = " ".join(lines[:2]) if lines and lines[0].endswith(":") else (lines[0] if lines else "")
+    return f"{type(err).__name__}: {first[:limit]}" if first else type(err).__name__

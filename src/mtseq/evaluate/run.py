@@ -86,7 +86,9 @@ class RunEvaluator:
             words = read_lines(files["source"])
             gold = read_trees(self.layout.parse_clean(split))
             if not (len(words) == len(gold) == len(data)):
-                raise MtseqError(f"{len(words)} sentences, {len(gold)} gold trees, {len(data)} examples", files["source"])
+                raise MtseqError(
+                    f"{len(words)} sentences, {len(gold)} gold trees, {len(data)} examples", files["source"]
+                )
             lin = self._decode(task_name, self._sources(data))
             repaired = [delinearise(seq, w.split()) for seq, w in zip(lin, words, strict=True)]
             per_sentence = score_sentences(gold, [tree for tree, _ in repaired])

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mtseq.errors import ConfigError, MtseqError
+from mtseq.errors import ConfigError, MtseqError, describe
 from mtseq.io import atomic_path
 from mtseq.model.decoder import Decoder
 from mtseq.model.encoders import EncoderOutput, ImageEncoder, TextEncoder
@@ -146,9 +146,12 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> MultiTas
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unpickling failure means a bad file
-        raise MtseqError(f"cannot read model: {err}", path) from None
+        raise MtseqError(f"cannot read model (damaged, truncated or not a torch file): {describe(err)}", path) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise MtseqError("not an mtseq model file (unknown format)", path)
-    model = MultiTaskModel(payload["config"], payload["tasks"], payload["vocab_sizes"], payload["feature_dim"])
-    model.load_state_dict(payload["state_dict"])
+    try:
+        model = MultiTaskModel(payload["config"], payload["tasks"], payload["vocab_sizes"], payload["feature_dim"])
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:  # weights that do not fit the stored config
+        raise MtseqError(f"model weights do not fit the model's config: {describe(err)}", path) from None
     return model.to(device).eval()

@@ -39,7 +39,10 @@ def tokenise_files(inputs: Sequence[Path], langs: Sequence[str], outputs: Sequen
     broken extraction, and they would train the model to emit nothing.
     """
     if not (len(inputs) == len(langs) == len(outputs)):
-        raise MtseqError("tokenise needs as many --langs and --outputs as --inputs")
+        raise MtseqError(
+            "--langs/--outputs: tokenise needs one language and one output per input, "
+            f"got {len(inputs)} --inputs, {len(langs)} --langs, {len(outputs)} --outputs"
+        )
     texts = {path: read_lines(path, allow_empty_lines=False) for path in inputs}
     n = check_aligned(texts)
     stats = {}

@@ -65,14 +65,18 @@ class Vocab:
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
         tokens, counts = [], []
+        first: dict[str, int] = {}
         for i, line in enumerate(read_lines(path, allow_empty_lines=False), 1):
             parts = line.split("\t")
             if len(parts) != 2 or not parts[1].isdigit():
                 raise MtseqError("expected 'token<TAB>count'", path, i)
+            if parts[0] in first:
+                raise MtseqError(
+                    f"duplicate token in vocabulary: {parts[0]!r} (first on line {first[parts[0]]})", path, i
+                )
+            first[parts[0]] = i
             tokens.append(parts[0])
             counts.append(int(parts[1]))
         if tuple(tokens[:4]) != SPECIALS:
             raise MtseqError(f"vocabulary must start with {' '.join(SPECIALS)}", path, 1)
-        if len(set(tokens)) != len(tokens):
-            raise MtseqError("duplicate token in vocabulary", path)
         return cls(tokens, counts)

@@ -70,6 +70,7 @@ class CheckpointDir:
     def __init__(self, directory: str | Path, keep: int = 2):
         self.dir = Path(directory)
         self.keep = keep
+        self.loaded: Path | None = None  # the checkpoint load_latest returned last
 
     def paths(self) -> list[Path]:
         """Checkpoints, oldest first."""
@@ -95,7 +96,9 @@ class CheckpointDir:
         """The newest checkpoint that reads back intact, warning about each one that does not."""
         for path in reversed(self.paths()):
             try:
-                return read_checkpoint(path)
+                state = read_checkpoint(path)
+                self.loaded = path
+                return state
             except (CorruptCheckpoint, OSError) as err:
                 log.warning("checkpoint %s is corrupt (%s); falling back to the previous one", path, err)
         return None

@@ -119,8 +119,10 @@ def _load_features(path: Path) -> np.ndarray:
         raise MtseqError(f"not a numpy array file: {err}", path) from None
     if feats.ndim != 2 or not np.issubdtype(feats.dtype, np.floating):
         raise MtseqError(f"expected a float array [n_images, dim], got {feats.dtype} {feats.shape}", path)
-    if not np.isfinite(feats).all():
-        raise MtseqError("features contain NaN or inf", path)
+    finite = np.isfinite(feats).all(axis=1)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0])
+        raise MtseqError(f"features contain NaN or inf (first in row {row})", path)
     return np.ascontiguousarray(feats, dtype=np.float32)
 
 

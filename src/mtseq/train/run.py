@@ -147,6 +147,7 @@ def train_run(
     if reference in ratios:
         raise ConfigError("--ratios", f"'{reference}' is the reference task; its ratio is always 1")
     tasks = [reference, *sorted(ratios)]
+    check_setting(setting, [reference], "--setting")  # an unknown setting is the --setting's fault
     check_setting(setting, tasks, "--ratios")
     out = Path(out)
     cell = cell or default_cell(ratios)

@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm
 
 from mtseq.decode.perplexity import perplexity
-from mtseq.errors import MtseqError
+from mtseq.errors import MtseqError, describe
 from mtseq.model import MultiTaskModel
 from mtseq.train.batches import BatchIterator
 from mtseq.train.checkpoint import CheckpointDir
@@ -154,7 +154,13 @@ class Trainer:
         state = self.checkpoints.load_latest()
         if state is None:
             return False
-        self.load_state_dict(state)
+        try:
+            self.load_state_dict(state)
+        except (MtseqError, KeyError, TypeError, ValueError, RuntimeError) as err:  # intact, but another run's
+            what = err.message if isinstance(err, MtseqError) else describe(err)
+            raise MtseqError(
+                f"checkpoint does not fit this run ({what}); delete it to start the run afresh", self.checkpoints.loaded
+            ) from None
         log.info("resumed from update %d (reference %d/%d)", self.update, self.ref_done, self.N)
         return True
 
