@@ -20,7 +20,6 @@ from mtseq.analysis.grid import (
 from mtseq.cli import main
 from mtseq.errors import ConfigError
 
-RATIOS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1]
 
 
 def grid(**settings):
@@ -30,12 +29,15 @@ def grid(**settings):
 def test_default_config_expands_to_baseline_plus_ratios(repo_root):
     cfg = yaml.safe_load((repo_root / "config" / "config.yaml").read_text())
     cells = expand_grid(cfg["grid"])
-    for setting in cfg["grid"]["settings"]:
+    expected = 0
+    for setting, spec in cfg["grid"]["settings"].items():
         mine = [c for c in cells if c.setting == setting]
-        assert len(mine) == 1 + len(RATIOS)
+        (ratios,) = spec["auxiliary"].values()
+        assert len(mine) == 1 + len({r for r in ratios if r > 0})
         assert [c.cell for c in mine].count("baseline") == 1
         assert mine[0].is_baseline and mine[0].ratios == {mine[0].reference: 1.0}
-    assert len(run_dirs(cfg["grid"])) == 3 * 3 * (1 + len(RATIOS))
+        expected += len(mine) * len(cfg["grid"]["seeds"])
+    assert len(run_dirs(cfg["grid"])) == expected
 
 
 def test_each_varies_one_key_and_folds_zero_into_baseline():
@@ -148,7 +150,7 @@ def test_grid_cli_table(tmp_path, capsys, repo_root):
     assert main(["grid", "--config", str(repo_root / "config" / "config.yaml")]) == 0
     out = capsys.readouterr().out
     assert "one_to_many" in out and "parse0.01" in out and "ae0.1" in out
-    assert out.strip().endswith("24 cells, 72 runs")
+    assert out.strip().endswith("18 cells, 54 runs")
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "grid:\n  settings:\n    one_to_many:\n      reference: translate_en_de\n      auxiliary: {parsee_en: [1]}\n"
