@@ -21,7 +21,6 @@ from mtseq.cli import main
 from mtseq.errors import ConfigError
 
 
-
 def grid(**settings):
     return {"seeds": [1, 2, 3], "settings": settings}
 
