@@ -40,21 +40,26 @@ def _mkstemp_beside(final: Path) -> Path:
     return Path(tmp)
 
 
+def read_text(path: str | Path) -> str:
+    """A whole UTF-8 file; a missing file or invalid UTF-8 is refused naming the file (and line)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MtseqError("file not found", path)
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+
+
 def read_lines(path: str | Path, *, allow_empty_lines: bool = True, allow_empty_file: bool = False) -> list[str]:
     """Read a UTF-8, one-item-a-line file.
 
     A leading BOM and CRLF line ends are accepted and normalised away
     (Windows editors produce them; they carry no meaning here).
     """
-    path = Path(path)
-    if not path.exists():
-        raise MtseqError("file not found", path)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+    text = read_text(path)
     if text.startswith(BOM):
         text = text[1:]
     lines = text.split("\n")

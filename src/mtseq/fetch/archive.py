@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from mtseq.errors import MtseqError
 from mtseq.fetch.verify import CHUNK
+from mtseq.io import read_text
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 _CORRUPT = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile, UnicodeDecodeError)
@@ -148,14 +149,7 @@ def _gunzip(archive: Path, target: Path) -> None:
 def read_sgm(path: str | Path) -> list[str]:
     """The ``<seg>`` texts of a WMT SGML file, in order, entities unescaped, whitespace collapsed."""
     path = Path(path)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+    text = read_text(path)
     segs = list(_SEG.finditer(text))
     unclosed = next((m.start() for m in segs if _SEG_OPEN.search(m.group(1))), None)
     if unclosed is None:
