@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mtseq.trees.stage import delinearise_files
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("delinearise", help="turn bracket sequences back into trees, repairing malformed ones")
@@ -18,4 +16,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from mtseq.trees.stage import delinearise_files  # heavy: imported when the command runs
+
     delinearise_files(args.lin, args.tokens, args.out, out_stats=args.stats)

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from mtseq.config import load_config
-from mtseq.evaluate.run import evaluate_run
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,5 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from mtseq.evaluate.run import evaluate_run  # heavy: imported when the command runs
+
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
     evaluate_run(args.run, args.data, load_config(args.config)["decode"])

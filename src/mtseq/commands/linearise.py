@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mtseq.trees.stage import linearise_files
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("linearise", help="clean PTB trees and write the parse task's aligned files (all land together)")
@@ -19,4 +17,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from mtseq.trees.stage import linearise_files  # heavy: imported when the command runs
+
     linearise_files(args.trees, args.tokens, args.lin, args.clean, out_stats=args.stats)

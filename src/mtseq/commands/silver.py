@@ -8,10 +8,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mtseq.silver.agreement import filter_agreeing
-from mtseq.silver.parser import parse_file
-from mtseq.silver.resample import resample_file
-
 
 def _size(text: str) -> int | None:
     if text == "max":
@@ -57,6 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_parse(args: argparse.Namespace) -> None:
+    from mtseq.silver.parser import parse_file  # heavy: imported when the command runs
+
     parse_file(
         args.model,
         args.tokens,
@@ -69,10 +67,14 @@ def run_parse(args: argparse.Namespace) -> None:
 
 
 def run_agree(args: argparse.Namespace) -> None:
+    from mtseq.silver.agreement import filter_agreeing  # heavy: imported when the command runs
+
     filter_agreeing(args.a, args.b, args.out, stats_path=args.stats, min_f1=args.min_f1)
 
 
 def run_resample(args: argparse.Namespace) -> None:
+    from mtseq.silver.resample import resample_file  # heavy: imported when the command runs
+
     resample_file(
         args.trees,
         args.reference,

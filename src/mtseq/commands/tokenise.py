@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mtseq.text.tokenise import tokenise_files
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tokenise", help="Moses-tokenise aligned files (all outputs land together)")
@@ -17,4 +15,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from mtseq.text.tokenise import tokenise_files  # heavy: imported when the command runs
+
     tokenise_files(args.inputs, args.langs, args.outputs)
