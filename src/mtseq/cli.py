@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     except MtseqError as err:
         print(f"mtseq: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # disk full, permission denied, read-only file system: one line naming the file
+        where = f"{err.filename}: " if err.filename is not None else ""
+        print(f"mtseq: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("mtseq: interrupted", file=sys.stderr)
         return 130

@@ -95,6 +95,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, path)
+    except OSError as err:
+        tmp_path.unlink(missing_ok=True)
+        if err.filename is None or Path(err.filename) == tmp_path:  # e.g. ENOSPC on write/fsync: name the output
+            raise OSError(err.errno, err.strerror, str(path)) from err
+        raise
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
@@ -122,6 +127,17 @@ def write_json(path: str | Path, obj) -> None:
         fh.write("\n")
 
 
+@contextlib.contextmanager
+def _naming(final: str | Path) -> Iterator[None]:
+    """An OSError without a file name (ENOSPC from a write or close) is re-raised naming ``final``."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is None:
+            raise OSError(err.errno, err.strerror, str(final)) from err
+        raise
+
+
 class AtomicOutputs:
     """Commit several outputs together: all land, or none does.
 
@@ -143,20 +159,27 @@ class AtomicOutputs:
         return tmp
 
     def write_lines(self, final: str | Path, lines: Iterable[str]) -> None:
-        with open(self.path(final), "w", encoding="utf-8", newline="\n") as fh:
+        with _naming(final), open(self.path(final), "w", encoding="utf-8", newline="\n") as fh:
             for ln in lines:
                 fh.write(ln)
                 fh.write("\n")
 
     def write_json(self, final: str | Path, obj) -> None:
-        with open(self.path(final), "w", encoding="utf-8") as fh:
+        with _naming(final), open(self.path(final), "w", encoding="utf-8") as fh:
             json.dump(obj, fh, indent=2, sort_keys=True)
             fh.write("\n")
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            for tmp, final in self._pending:
-                os.replace(tmp, final)
+            try:
+                for tmp, final in self._pending:
+                    os.replace(tmp, final)
+            except OSError as err:
+                for tmp, _ in self._pending:
+                    tmp.unlink(missing_ok=True)
+                if err.filename is None or Path(err.filename) == tmp:
+                    raise OSError(err.errno, err.strerror, str(final)) from err
+                raise
         else:
             for tmp, _ in self._pending:
                 tmp.unlink(missing_ok=True)

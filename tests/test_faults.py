@@ -1,0 +1,265 @@
+"""Faults around the workflow: snakemake killed, two workflows on one directory, a full disk.
+
+The workflow tests run the real Snakefile on a derived tiny config (one setting, one auxiliary
+ratio, one seed), so each run takes seconds. The disk-full tests inject ``ENOSPC`` in-process.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+from helpers_data import build_corpus, tiny_config
+from workflow_runner import REPO, snakemake
+
+from mtseq import io as mtseq_io
+from mtseq.cli import main
+from mtseq.model import load_model
+from mtseq.train.checkpoint import CheckpointDir, read_checkpoint
+
+LOCK_MESSAGES = ("LockException", "Directory cannot be locked")
+
+
+def _config(path: Path, updates: int = 40) -> Path:
+    cfg = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    cfg["grid"] = {
+        "seeds": [1],
+        "settings": {"one_to_many": {"reference": "translate_en_de", "auxiliary": {"parse_en": [1]}}},
+    }
+    cfg["train"].update(updates=updates, checkpoint_every=5, validate_every=20)
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def _popen(workdir: Path, config: Path) -> subprocess.Popen:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
+    cmd += ["--cores", "1", f"--configfile={config}"]
+    return subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+
+
+def _wait_for(proc: subprocess.Popen, found, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not found():
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"snakemake ended ({proc.returncode}) before the awaited moment:\n{proc.stdout.read()}"
+            )
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("timed out waiting for snakemake")
+        time.sleep(0.005)
+
+
+def _summary(workdir: Path) -> pd.DataFrame:
+    summary = pd.read_csv(workdir / "results" / "summary.csv")
+    timing = [c for c in summary.columns if c.endswith("_time_s") or c.endswith("tokens_per_s")]
+    return summary.drop(columns=timing).sort_values(["setting", "cell", "seed"]).reset_index(drop=True)
+
+
+def _run_dirs(workdir: Path) -> list[Path]:
+    return sorted(p.parent for p in (workdir / "results" / "runs").glob("*/*/seed*/train.log"))
+
+
+@pytest.mark.slow
+def test_sigkill_of_snakemake_during_training_then_unlock_and_rerun_gives_the_same_results(tmp_path):
+    # 200 updates: training lasts long enough (about a second) for the kill to land inside it
+    config = _config(tmp_path / "cfg.yaml", updates=200)
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+
+    proc = _popen(killed, config)
+    _wait_for(proc, lambda: any((killed / "results" / "runs").glob("*/*/seed*/checkpoints/ckpt-*.pt")))
+    os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its running job, as a crash or `kill -9` would
+    proc.communicate(timeout=60)
+    interrupted = [d for d in _run_dirs(killed) if not (d / "COMPLETED").exists()]
+    assert interrupted, "the kill did not land while a run was training"
+    assert not (killed / "results" / "summary.csv").exists()
+
+    # the lock of the killed snakemake is still there: a plain restart is refused, naming the fix
+    refused = snakemake(killed, "--cores", "1", f"--configfile={config}", check=False, timeout=120)
+    assert refused.returncode != 0
+    assert any(m in refused.stdout + refused.stderr for m in LOCK_MESSAGES)
+    assert "--unlock" in refused.stdout + refused.stderr
+
+    # what the user does: unlock, then the same command; rerun-incomplete (profile) redoes the killed job
+    snakemake(killed, "--cores", "1", f"--configfile={config}", "--unlock", timeout=120)
+    resumed = snakemake(killed, "--cores", "1", f"--configfile={config}")
+    for run in interrupted:
+        assert (run / "COMPLETED").exists()
+    assert "Nothing to be done" in snakemake(killed, "--cores", "1", f"--configfile={config}", "-n").stdout
+    assert resumed.returncode == 0
+
+    snakemake(clean, "--cores", "2", f"--configfile={config}")
+    pd.testing.assert_frame_equal(_summary(killed), _summary(clean))
+    for run in interrupted:  # the killed run resumed from its checkpoints and ended with the same weights
+        twin = clean / run.relative_to(killed)
+        assert "resumed from update" in (run / "train.log").read_text()
+        a, b = load_model(run / "model.pt").state_dict(), load_model(twin / "model.pt").state_dict()
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.slow
+def test_second_workflow_on_the_same_directory_is_refused_and_the_first_completes(tmp_path):
+    config = _config(tmp_path / "cfg.yaml")
+    work = tmp_path / "work"
+    first = _popen(work, config)
+    _wait_for(first, lambda: any((work / "logs").rglob("*.log")))
+
+    second = snakemake(work, "--cores", "1", f"--configfile={config}", check=False, timeout=120)
+    assert second.returncode != 0
+    assert any(m in second.stdout + second.stderr for m in LOCK_MESSAGES), second.stderr[-3000:]
+    assert first.poll() is None, "the first workflow ended before the second was refused"
+
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, out[-5000:]
+    assert (work / "results" / "summary.csv").is_file()
+    runs = _run_dirs(work)
+    assert len(runs) == 2  # baseline and parse1, seed 1
+    for run in runs:
+        assert json.loads((run / "metrics.json").read_text())
+        assert (run / "COMPLETED").exists()
+    assert len(pd.read_csv(work / "results" / "summary.csv")) == 2
+    assert not list(work.rglob(".*.tmp"))
+
+
+# --- a full disk ---------------------------------------------------------------------------------------------
+
+
+def _enospc_on_fsync(monkeypatch, name_part: str) -> list[str]:
+    """Make ``os.fsync`` of a file whose name contains ``name_part`` fail with ENOSPC, as a full disk does
+    (with delayed allocation the error often appears only at fsync/close). Returns the files that failed."""
+    real, hits = os.fsync, []
+
+    def fsync(fd):
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        if name_part in Path(target).name:
+            hits.append(target)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return hits
+
+
+def _enospc_on_replace(monkeypatch, name_part: str) -> list[str]:
+    real, hits = os.replace, []
+
+    def replace(src, dst, *args, **kwargs):
+        if name_part in Path(dst).name:
+            hits.append(str(dst))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return hits
+
+
+def _temp_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith((".tmp", ".part"))]
+
+
+@pytest.mark.parametrize("inject", [_enospc_on_fsync, _enospc_on_replace], ids=["fsync", "replace"])
+def test_disk_full_during_an_atomic_write_keeps_the_old_file(tmp_path, monkeypatch, inject):
+    out = tmp_path / "metrics.json"
+    mtseq_io.write_json(out, {"bleu": 1.0})
+    before = out.read_bytes()
+    hits = inject(monkeypatch, "metrics.json")
+    with pytest.raises(OSError) as caught:
+        mtseq_io.write_json(out, {"bleu": 2.0, "padding": "x" * 10000})
+    assert hits and caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(out)  # the error names the output, not an anonymous fd
+    assert out.read_bytes() == before and json.loads(before) == {"bleu": 1.0}
+    assert _temp_files(tmp_path) == []
+
+
+def test_disk_full_during_a_checkpoint_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    ckpts = CheckpointDir(tmp_path / "checkpoints", keep=2)
+    first = ckpts.save(5, {"update": 5, "w": torch.arange(10.0)})
+    hits = _enospc_on_fsync(monkeypatch, "ckpt-000000010")
+    with pytest.raises(OSError) as caught:
+        ckpts.save(10, {"update": 10, "w": torch.arange(1000.0)})
+    assert hits and caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(tmp_path / "checkpoints" / "ckpt-000000010.pt")
+    assert ckpts.paths() == [first]  # no truncated ckpt-000000010.pt
+    assert read_checkpoint(first)["update"] == 5
+    assert ckpts.load_latest()["update"] == 5
+    assert _temp_files(tmp_path) == []
+
+
+class _FullDiskFile:
+    """A real file whose writes fail with ENOSPC once ``budget`` characters are written."""
+
+    def __init__(self, fh, budget: int = 3):
+        self.fh, self.budget = fh, budget
+
+    def write(self, data):
+        self.budget -= len(data)
+        if self.budget < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.fh.write(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+
+def test_disk_full_in_a_stage_is_one_line_naming_the_file(tmp_path, monkeypatch, capsys):
+    en, de = tmp_path / "x.en", tmp_path / "x.de"
+    en.write_text("a b\nc d\n")
+    de.write_text("e f\ng h\n")
+    out_en, out_de = tmp_path / "tok" / "x.en", tmp_path / "tok" / "x.de"
+    out_en.parent.mkdir()
+    out_en.write_text("old en\n")
+    out_de.write_text("old de\n")
+    argv = ["tokenise", "--inputs", str(en), str(de), "--langs", "en", "de", "--outputs", str(out_en), str(out_de)]
+
+    def full_disk_open(file, mode="r", *args, **kwargs):
+        fh = open(file, mode, *args, **kwargs)  # noqa: SIM115 - closed by the wrapper
+        return _FullDiskFile(fh) if "w" in mode and ".x.de." in Path(file).name else fh
+
+    monkeypatch.setattr(mtseq_io, "open", full_disk_open, raising=False)
+    assert main(argv) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "mtseq" in ln or "Traceback" in ln]
+    assert err == [f"mtseq: error: {out_de}: {os.strerror(errno.ENOSPC)}"]
+    assert out_en.read_text() == "old en\n" and out_de.read_text() == "old de\n"  # neither side landed
+    assert _temp_files(tmp_path) == []
+
+
+def test_disk_full_at_a_checkpoint_during_training_stops_with_one_line_and_resumes(tmp_path, monkeypatch, capsys):
+    data = build_corpus(tmp_path / "corpus", n_train=32, n_valid=6)
+    config = tmp_path / "cfg.yaml"
+    config.write_text(yaml.safe_dump(tiny_config(train={"updates": 6, "checkpoint_every": 2, "validate_every": 0})))
+    run = tmp_path / "run"
+    argv = ["train", "--config", str(config), "--setting", "one_to_many", "--reference", "translate_en_de"]
+    argv += ["--ratios", "parse_en=0.5", "--seed", "1", "--data", str(data), "--out", str(run), "--no-progress"]
+
+    with monkeypatch.context() as m:
+        hits = _enospc_on_fsync(m, "ckpt-000000004")
+        assert main(argv) == 2
+    assert hits
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"mtseq: error: {run / 'checkpoints' / 'ckpt-000000004.pt'}: {os.strerror(errno.ENOSPC)}"
+    assert [p.name for p in CheckpointDir(run / "checkpoints").paths()] == ["ckpt-000000002.pt"]
+    assert read_checkpoint(run / "checkpoints" / "ckpt-000000002.pt")["update"] == 2
+    assert not (run / "model.pt").exists() and not (run / "COMPLETED").exists()
+    assert _temp_files(run) == []
+
+    # space freed: the same command resumes from update 2 and completes
+    assert main(argv) == 0
+    assert (run / "COMPLETED").exists()
+    assert "resumed from update 2" in (run / "train.log").read_text()
