@@ -5,8 +5,11 @@ import sys
 
 from snakemake.utils import min_version
 
+from snakemake.settings.types import ExecMode
+
 from mtseq.config import validate_config
 from mtseq.errors import MtseqError
+from mtseq.locks import claim_workdir
 
 min_version("9.0")
 
@@ -21,6 +24,13 @@ try:
     validate_config(config, CONFIG_SOURCE)  # snakemake.utils.validate + task/setting checks, defaults filled
 except MtseqError as err:
     sys.exit(f"mtseq: error: {err}")
+
+
+# A workflow killed with SIGKILL leaves its lock: clear it when its process is gone, so the same
+# command resumes (the main process only; jobs on other nodes must not judge the lock).
+if workflow.exec_mode == ExecMode.DEFAULT:
+    if stale := claim_workdir():
+        print(f"mtseq: {stale}", file=sys.stderr)
 
 
 include: "workflow/rules/common.smk"
