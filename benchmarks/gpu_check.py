@@ -23,22 +23,8 @@ from mtseq.model import load_model
 from mtseq.train import batches as batches_mod
 from mtseq.train.bench import bench_train, format_report
 from mtseq.train.run import train_run
-from tests.helpers_data import build_corpus, tiny_config
+from tests.helpers_data import SETTINGS, build_corpus, tiny_config
 
-SETTINGS = {
-    "one_to_many": ("translate_en_de", {"parse_en": 0.5, "autoencode_en": 0.2}),
-    "many_to_one": ("translate_de_en", {"caption_en": 0.5, "autoencode_en": 0.2}),
-    "many_to_many": (
-        "translate_en_de",
-        {
-            "translate_de_en": 0.5,
-            "autoencode_en": 0.2,
-            "autoencode_de": 0.2,
-            "skipthought_en": 0.2,
-            "skipthought_halves_de": 0.2,
-        },
-    ),
-}
 REPORT: dict = {}
 
 

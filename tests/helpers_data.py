@@ -147,3 +147,20 @@ def tiny_config(**sections) -> dict:
     for name, values in sections.items():
         cfg.setdefault(name, {}).update(values)
     return cfg
+
+
+# One task mix per setting: every task kind, as the paper's settings share modules.
+SETTINGS = {
+    "one_to_many": ("translate_en_de", {"parse_en": 0.5, "autoencode_en": 0.2}),
+    "many_to_one": ("translate_de_en", {"caption_en": 0.5, "autoencode_en": 0.2}),
+    "many_to_many": (
+        "translate_en_de",
+        {
+            "translate_de_en": 0.5,
+            "autoencode_en": 0.2,
+            "autoencode_de": 0.2,
+            "skipthought_en": 0.2,
+            "skipthought_halves_de": 0.2,
+        },
+    ),
+}

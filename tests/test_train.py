@@ -10,7 +10,7 @@ import shutil
 import pytest
 import torch
 import yaml
-from helpers_data import build_corpus, tiny_config
+from helpers_data import SETTINGS, build_corpus, tiny_config
 
 from mtseq.errors import ConfigError, MtseqError
 from mtseq.layout import Layout
@@ -24,20 +24,6 @@ from mtseq.train.run import train_run
 from mtseq.train.schedule import halvings, learning_rate
 
 TIMING = ("wall_time_s", "train_tokens_per_s")
-SETTINGS = {
-    "one_to_many": ("translate_en_de", {"parse_en": 0.5, "autoencode_en": 0.2}),
-    "many_to_one": ("translate_de_en", {"caption_en": 0.5, "autoencode_en": 0.2}),
-    "many_to_many": (
-        "translate_en_de",
-        {
-            "translate_de_en": 0.5,
-            "autoencode_en": 0.2,
-            "autoencode_de": 0.2,
-            "skipthought_en": 0.2,
-            "skipthought_halves_de": 0.2,
-        },
-    ),
-}
 
 
 @pytest.fixture(scope="module")
