@@ -40,32 +40,38 @@ def _mkstemp_beside(final: Path) -> Path:
     return Path(tmp)
 
 
+def decode_text(data: bytes, path: str | Path, first_line: int = 1) -> str:
+    """Strict UTF-8 decoding; invalid bytes are refused naming the file and line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = first_line + data[: err.start].count(b"\n")
+        raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+
+
 def read_text(path: str | Path) -> str:
     """A whole UTF-8 file; a missing file or invalid UTF-8 is refused naming the file (and line)."""
     path = Path(path)
     if not path.is_file():
         raise MtseqError("file not found", path)
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+    return decode_text(path.read_bytes(), path)
 
 
-def read_lines(path: str | Path, *, allow_empty_lines: bool = True, allow_empty_file: bool = False) -> list[str]:
-    """Read a UTF-8, one-item-a-line file.
+def split_lines(text: str) -> list[str]:
+    """One item a line; a leading BOM and CRLF line ends are normalised away.
 
-    A leading BOM and CRLF line ends are accepted and normalised away
-    (Windows editors produce them; they carry no meaning here).
+    Windows editors produce them; they carry no meaning here.
     """
-    text = read_text(path)
-    if text.startswith(BOM):
-        text = text[1:]
+    text = text.removeprefix(BOM)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def read_lines(path: str | Path, *, allow_empty_lines: bool = True, allow_empty_file: bool = False) -> list[str]:
+    """Read a UTF-8, one-item-a-line file (BOM and CRLF normalised)."""
+    lines = split_lines(read_text(path))
     if not lines and not allow_empty_file:
         raise MtseqError("file is empty", path)
     if not allow_empty_lines:

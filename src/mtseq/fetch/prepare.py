@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mtseq.errors import MtseqError
 from mtseq.fetch.archive import read_sgm
-from mtseq.io import AtomicOutputs, check_aligned
+from mtseq.io import AtomicOutputs, check_aligned, decode_text, split_lines
 from mtseq.layout import SPLITS, Layout
 
 DEFAULT_PTB_SPLITS: dict[str, tuple[int, int]] = {"train": (1, 159), "valid": (160, 179), "test": (180, 199)}
@@ -47,16 +47,7 @@ def read_corpus_lines(path: str | Path) -> list[str]:
             except (EOFError, zlib.error, gzip.BadGzipFile) as err:
                 detail = " ".join(str(err).split()) or type(err).__name__
                 raise MtseqError(f"corrupt or truncated gzip file ({detail})", path) from None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            line = data[: err.start].count(b"\n") + 1
-            raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        lines = split_lines(decode_text(data, path))
     out = []
     for i, line in enumerate(lines, 1):
         line = line.strip()

@@ -16,7 +16,7 @@ from pathlib import Path
 from nltk import Tree
 
 from mtseq.errors import MtseqError
-from mtseq.io import AtomicOutputs
+from mtseq.io import AtomicOutputs, read_lines
 from mtseq.trees.ptb import tree_to_line
 
 # Brackets cannot be leaves in bracketed text; benepar escapes them the same way.
@@ -74,23 +74,7 @@ def parse_sentences(parser, sentences: Iterable[Sequence[str]]) -> Iterator[Tree
 
 def read_token_lines(path: str | Path) -> list[list[str]]:
     """Tokenised sentences, refusing invalid UTF-8 and empty lines with the line number."""
-    path = Path(path)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
-    out = []
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise MtseqError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", path, lineno) from None
-            tokens = text.removeprefix("\ufeff").split() if lineno == 1 else text.split()
-            if not tokens:
-                raise MtseqError("empty line (every line must be a tokenised sentence)", path, lineno)
-            out.append(tokens)
-    if not out:
-        raise MtseqError("file is empty", path)
-    return out
+    return [line.split() for line in read_lines(path, allow_empty_lines=False)]
 
 
 def parse_file(

@@ -17,6 +17,7 @@ from pathlib import Path
 from nltk import Tree
 
 from mtseq.errors import MtseqError
+from mtseq.io import decode_text
 
 _TOKEN = re.compile(r"[()]|[^\s()]+")
 
@@ -38,13 +39,8 @@ def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
         raise MtseqError("file not found", path)
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise MtseqError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", path, lineno) from None
-            if lineno == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield lineno, text
+            text = decode_text(raw, path, first_line=lineno)
+            yield lineno, text.removeprefix("\ufeff") if lineno == 1 else text
 
 
 def _scan(lines: Iterator[tuple[int, str]], where: str | Path) -> Iterator[tuple[Tree, int]]:
