@@ -136,3 +136,9 @@ def plot_files(config: dict) -> dict[str, list[str]]:
         if spec.get("combine") == "product" and len(spec.get("auxiliary", {})) >= 2:
             out["heatmap"].append(f"{plots}/{setting}_heatmap.png")
     return out
+
+
+def ptb_split_args(config: dict) -> str:
+    """`--train A-B --valid C-D --test E-F`: the file ranges that split the PTB sample."""
+    trees = config["data"]["prepare"]["trees"]
+    return " ".join(f"--{split} {trees[split]}" for split in SPLITS)

@@ -3,7 +3,6 @@
 from mtseq import pipeline
 
 ROOT = str(pipeline.data_root(config))
-LAYOUT = pipeline.layout(config)
 LOGS = "logs"
 DATA_TARGETS = pipeline.data_targets(config)
 

@@ -108,7 +108,7 @@ if config["data"]["source"] == "fetch":
         output:
             [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
         params:
-            splits=lambda wc: " ".join(f"--{s} {config['data']['prepare']['trees'][s]}" for s in ("train", "valid", "test")),
+            splits=lambda wc: pipeline.ptb_split_args(config),
         log:
             f"{LOGS}/data/prepare.trees.log",
         shell:

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from mtseq.decode.beam import translate
 from mtseq.decode.perplexity import perplexity
@@ -46,7 +45,6 @@ class RunEvaluator:
         self.run, self.layout, self.cfg = Path(run), Layout(data_root), decode_cfg
         self.info = _read_json(self.run / "train.json")
         self.model = load_model(self.run / "model.pt")
-        torch.manual_seed(0)
         sides = [s for t in self.model.task_names for s in (get_task(t).source, get_task(t).target)]
         self.vocabs = load_vocabs(self.layout, sides)
 
