@@ -102,12 +102,27 @@ def study(tmp_path_factory):
     results = root / "results"
     cells = expand_grid(GRID)
     for cell in cells:
+        if cell.shared:  # many_to_many's baseline is one_to_many's
+            continue
         for seed in SEEDS:
             # one_to_many records its references; many_to_many relies on the data root
             recorded = ref_path if cell.setting == "one_to_many" else None
             write_run(Path(cell.run_dir(seed, str(results))), cell, seed, refs, recorded)
     paths = aggregate(cells, results, data_root=data, n_samples=1000)
     return {"root": root, "results": results, "data": data, "cells": cells, "paths": paths}
+
+
+def test_a_shared_baseline_is_read_once_and_reported_under_each_setting(study):
+    summary = pd.read_csv(study["paths"]["summary"])
+    base = summary[summary["cell"] == "baseline"].set_index(["setting", "seed"])
+    assert sorted(base.index.get_level_values(0).unique()) == ["many_to_many", "one_to_many"]
+    for seed in SEEDS:
+        mine, home = base.loc[("many_to_many", seed)], base.loc[("one_to_many", seed)]
+        assert mine["run_dir"] == home["run_dir"] and "/runs/one_to_many/baseline/" in mine["run_dir"]
+        assert mine["translate_en_de.test.bleu"] == home["translate_en_de.test.bleu"]
+    sens = pd.read_csv(study["paths"]["sensitivity"])
+    m2m = sens[(sens["setting"] == "many_to_many") & (sens["metric"] == "translate_en_de.test.bleu")]
+    assert (m2m["baseline_mean"] == base.loc["one_to_many"]["translate_en_de.test.bleu"].mean()).all()
 
 
 def test_summary_has_one_row_per_run_and_the_contracted_columns(study):

@@ -36,7 +36,26 @@ def test_default_config_expands_to_baseline_plus_ratios(repo_root):
         assert [c.cell for c in mine].count("baseline") == 1
         assert mine[0].is_baseline and mine[0].ratios == {mine[0].reference: 1.0}
         expected += len(mine) * len(cfg["grid"]["seeds"])
-    assert len(run_dirs(cfg["grid"])) == expected
+    shared = [c for c in cells if c.shared]
+    assert [c.setting for c in shared] == ["many_to_many"]  # translate_en_de's baseline is one_to_many's
+    assert len(run_dirs(cfg["grid"])) == expected - len(cfg["grid"]["seeds"])
+
+
+def test_settings_with_one_reference_share_one_baseline_run():
+    ref = {"reference": "translate_en_de", "auxiliary": {"parse_en": [0.1]}}
+    g = grid(
+        one_to_many=ref,
+        many_to_one={"reference": "translate_de_en", "auxiliary": {"caption_en": [0.1]}},
+        many_to_many={"reference": "translate_en_de", "auxiliary": {"autoencode_en": [0.1]}},
+    )
+    cells = expand_grid(g)
+    m2m = find_cell(cells, "many_to_many", "baseline")
+    assert m2m.shared and m2m.home == "one_to_many"
+    assert m2m.run_dirs("r") == find_cell(cells, "one_to_many", "baseline").run_dirs("r")
+    assert not find_cell(cells, "many_to_one", "baseline").shared  # another reference task
+    dirs = run_dirs(g, "r")
+    assert len(dirs) == len(set(dirs)) == (len(cells) - 1) * 3
+    assert "r/runs/many_to_many/baseline/seed1" not in dirs
 
 
 def test_each_varies_one_key_and_folds_zero_into_baseline():
@@ -149,7 +168,8 @@ def test_grid_cli_table(tmp_path, capsys, repo_root):
     assert main(["grid", "--config", str(repo_root / "config" / "config.yaml")]) == 0
     out = capsys.readouterr().out
     assert "one_to_many" in out and "parse0.01" in out and "ae0.1" in out
-    assert out.strip().endswith("18 cells, 54 runs")
+    assert out.strip().endswith("18 cells, 51 runs")  # many_to_many trains no baseline of its own
+    assert "shared with one_to_many" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "grid:\n  settings:\n    one_to_many:\n      reference: translate_en_de\n      auxiliary: {parsee_en: [1]}\n"

@@ -5,7 +5,7 @@ from mtseq.analysis import grid as _grid
 CELLS = _grid.expand_grid(config["grid"])
 RESULTS = config["results"]
 RUN = f"{RESULTS}/runs/{{setting}}/{{cell}}/seed{{seed}}"
-RUN_DIRS = [d for cell in CELLS for d in cell.run_dirs(RESULTS)]
+RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by settings trains once
 
 
 def cell(wc):

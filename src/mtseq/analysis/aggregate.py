@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from mtseq.analysis.grid import AUX_SEP, BASELINE, Cell, find_cell, parse_cell_id
+from mtseq.analysis.grid import AUX_SEP, BASELINE, Cell, find_cell, parse_cell_id, unique_run_dirs
 from mtseq.analysis.pvalues import setting_pvalues
 from mtseq.analysis.runs import Run, load_runs
 from mtseq.analysis.stats import seed_stats
@@ -41,6 +42,16 @@ def _aux_keys(run: Run, cells: list[Cell]) -> list[str]:
         return list(parse_cell_id(run.cell))
     except ValueError:
         return [t for t, r in run.ratios.items() if t != run.reference and r > 0]
+
+
+def with_shared_baselines(runs: list[Run], cells: list[Cell]) -> list[Run]:
+    """Add each shared baseline's runs again under the settings that share them (see grid)."""
+    out = list(runs)
+    for cell in cells:
+        if cell.shared:
+            homes = [r for r in runs if (r.setting, r.cell) == (cell.home, cell.cell) and r.seed in cell.seeds]
+            out += [replace(r, setting=cell.setting) for r in homes]
+    return out
 
 
 def _is_metric(column: str) -> bool:
@@ -160,8 +171,8 @@ def aggregate(
     """Read the runs, write summary.csv, sensitivity.csv, metrics.json and summary.md."""
     results = Path(results)
     if run_dirs is None:
-        run_dirs = [d for c in cells for d in c.run_dirs(str(results))]
-    runs = load_runs(list(run_dirs))
+        run_dirs = unique_run_dirs(cells, str(results))
+    runs = with_shared_baselines(load_runs(list(run_dirs)), cells)
     summary = summary_table(runs, cells)
     pvalues = {}
     for setting in dict.fromkeys(r.setting for r in runs):

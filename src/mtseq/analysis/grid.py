@@ -20,6 +20,12 @@ Config shape (``config["grid"]``)::
 (two keys give the two-ratio grid behind a heatmap). The single-task
 baseline (every auxiliary ratio 0) is always a cell, exactly once per
 setting; 0 in a ratio list folds into it.
+
+A baseline trains the reference task alone, so two settings with the same
+reference task have the same baseline run, bit for bit (the setting names
+no module and seeds no generator). It is trained once, in the first such
+setting's directory, and the later settings' baseline cells point there
+(``Cell.home``): the default grid saves three of its 54 runs.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from mtseq.errors import ConfigError
@@ -101,6 +107,12 @@ class Cell:
     reference: str
     aux: dict[str, float] = field(hash=False)  # auxiliary key -> ratio; empty for the baseline
     seeds: tuple[int, ...] = ()
+    home: str | None = None  # setting whose directory holds a shared baseline's runs
+
+    @property
+    def shared(self) -> bool:
+        """True for a baseline whose runs live in another setting's directory."""
+        return self.home is not None and self.home != self.setting
 
     @property
     def is_baseline(self) -> bool:
@@ -120,7 +132,7 @@ class Cell:
         return list(self.ratios)
 
     def run_dir(self, seed: int, results: str = "results") -> str:
-        return f"{results}/runs/{self.setting}/{self.cell}/seed{seed}"
+        return f"{results}/runs/{self.home or self.setting}/{self.cell}/seed{seed}"
 
     def run_dirs(self, results: str = "results") -> list[str]:
         return [self.run_dir(s, results) for s in self.seeds]
@@ -269,14 +281,23 @@ def expand_grid(grid_cfg: Mapping) -> list[Cell]:
     if not isinstance(settings, Mapping):
         raise ConfigError("grid.settings", "must map a setting name to its grid")
     cells: list[Cell] = []
+    homes: dict[str, str] = {}  # reference task -> setting that trains its baseline
     for setting, scfg in settings.items():
-        cells.extend(_setting_cells(str(setting), scfg, seeds))
+        for c in _setting_cells(str(setting), scfg, seeds):
+            if c.is_baseline:
+                c = replace(c, home=homes.setdefault(c.reference, c.setting))
+            cells.append(c)
     return cells
 
 
 def run_dirs(grid_cfg: Mapping, results: str = "results") -> list[str]:
-    """Every run directory of the grid: results/runs/<setting>/<cell>/seed<k>."""
-    return [d for c in expand_grid(grid_cfg) for d in c.run_dirs(results)]
+    """Every run directory to train, once each: results/runs/<setting>/<cell>/seed<k>."""
+    return unique_run_dirs(expand_grid(grid_cfg), results)
+
+
+def unique_run_dirs(cells: Iterable[Cell], results: str = "results") -> list[str]:
+    """The cells' run directories in grid order, a shared baseline's once."""
+    return list(dict.fromkeys(d for c in cells for d in c.run_dirs(results)))
 
 
 def find_cell(cells: Iterable[Cell], setting: str, cid: str) -> Cell | None:

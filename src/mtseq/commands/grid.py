@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mtseq.analysis.grid import expand_grid, format_ratio
+from mtseq.analysis.grid import expand_grid, format_ratio, unique_run_dirs
 from mtseq.config import load_config
 
 
@@ -23,8 +23,7 @@ def run(args) -> int:
     results = args.results or cfg.get("results", "results")
     cells = expand_grid(cfg.get("grid") or {})
     if args.format == "dirs":
-        for c in cells:
-            print("\n".join(c.run_dirs(results)))
+        print("\n".join(unique_run_dirs(cells, results)))
         return 0
     if args.format == "json":
         rows = [
@@ -34,25 +33,25 @@ def run(args) -> int:
                 "ratios": c.ratios,
                 "seeds": list(c.seeds),
                 "run_dirs": c.run_dirs(results),
+                "shared_from": c.home if c.shared else None,
             }
             for c in cells
         ]
         print(json.dumps(rows, indent=2))
         return 0
-    header = ("setting", "cell", "ratios", "seeds", "run dirs")
+    header = ("setting", "cell", "ratios", "seeds", "runs")
     rows = [
         (
             c.setting,
             c.cell,
             " ".join(f"{t}={format_ratio(r)}" for t, r in c.ratios.items()),
             ",".join(map(str, c.seeds)),
-            str(len(c.seeds)),
+            f"shared with {c.home}" if c.shared else str(len(c.seeds)),
         )
         for c in cells
     ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for row in (header, *rows):
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
-    n_runs = sum(len(c.seeds) for c in cells)
-    print(f"{len(cells)} cells, {n_runs} runs")
+    print(f"{len(cells)} cells, {len(unique_run_dirs(cells, results))} runs")
     return 0
