@@ -15,6 +15,9 @@ from mtseq.io import atomic_open
 from mtseq.layout import LANGS, SPLITS, Layout
 
 TEXT_PARTS = ("translate", "caption", "mono")
+DIRECTIONS = ("en-de", "de-en")
+# the data part each task kind reads (a silver-trained parser also needs the silver part)
+KIND_PARTS = {"translate": "translate", "parse": "trees", "caption": "caption"}
 
 
 def data_root(config: dict) -> Path:
@@ -27,6 +30,85 @@ def layout(config: dict) -> Layout:
 
 def raw_text(lay: Layout, part: str, split: str, lang: str) -> Path:
     return {"translate": lay.raw_translate, "caption": lay.raw_caption, "mono": lay.raw_mono}[part](split, lang)
+
+
+def part_langs(config: dict, part: str) -> tuple[str, ...]:
+    """Languages a text part has: fetched captions (MSCOCO) are English only; fetched mono text has what is named."""
+    if config["data"]["source"] != "fetch" or part == "translate":
+        return LANGS
+    if part == "caption":
+        return ("en",)
+    mono = config["data"]["prepare"].get("mono", {})
+    return tuple(lang for lang in LANGS if mono.get(lang))
+
+
+def tokenise_groups(config: dict) -> dict[str, str]:
+    """Wildcard patterns of the parts tokenised as EN-DE pairs and as single files (disjoint, so rules never clash)."""
+    pairs = [p for p in ("translate", "caption") if part_langs(config, p) == LANGS]
+    single = ["mono"] + [p for p in ("caption",) if p not in pairs]
+    return {"pair": "|".join(pairs), "single": "|".join(single)}
+
+
+def directions(config: dict, split: str) -> list[str]:
+    """The translation directions that have a split of their own (WMT'15 test: en-de, de-en); [] when shared."""
+    if config["data"]["source"] != "fetch":
+        return []
+    spec = config["data"]["prepare"].get("translate", {}).get(split, {})
+    return [d for d in DIRECTIONS if d in spec]
+
+
+def translate_splits(config: dict) -> list[tuple[str, str | None]]:
+    """(split, direction or None) of every raw translation pair the data has."""
+    return [(split, d) for split in SPLITS for d in (directions(config, split) or [None])]
+
+
+def treebanks(config: dict) -> list[str]:
+    """parse (gold trees) when the data has trees, and silver when the high-confidence corpus is built."""
+    parts = config["data"]["parts"]
+    return [b for b, part in (("parse", "trees"), ("silver", "silver")) if part in parts]
+
+
+def check_parts(config: dict) -> None:
+    """Refuse a grid whose tasks read data parts the config does not make (one line, naming the key)."""
+    from mtseq.tasks import get_task
+
+    parts = config["data"]["parts"]
+    if "silver" in parts and "trees" not in parts:
+        raise ConfigError("data.parts", "silver needs trees (WSJ 02-21 lengths to resample to, 22 / 23 to test on)")
+    for setting, spec in config.get("grid", {}).get("settings", {}).items():
+        names = [spec["reference"]] + [t for key in spec.get("auxiliary", {}) for t in key.split("+")]
+        for name in names:
+            task = get_task(name)
+            need = [KIND_PARTS.get(task.kind, "mono")] + (["silver"] if task.treebank == "silver" else [])
+            missing = [p for p in need if p not in parts]
+            if missing:
+                raise ConfigError("data.parts", f"task {name} (grid.settings.{setting}) needs {', '.join(missing)}")
+    if "silver" in parts:
+        silver_pool_inputs(config)
+    if config["data"]["source"] == "fetch":
+        check_sources(config)
+
+
+def check_sources(config: dict) -> None:
+    """Every fetched part names its sources: the first missing or unknown one is refused before planning."""
+    parts, prepare = config["data"]["parts"], config["data"]["prepare"]
+    for part in ("translate", "trees", "caption", "mono"):
+        if part in parts and not prepare.get(part):
+            raise ConfigError(f"data.prepare.{part}", f"data.parts has '{part}' but nothing says where it comes from")
+    if "translate" in parts:
+        for split, direction in translate_splits(config):
+            translate_sources(config, split if direction is None else f"{split}.{direction}")
+    if "trees" in parts and not prepare["trees"].get("wsj_root"):
+        download(config, "trees")
+    if "caption" in parts:
+        for split in SPLITS:
+            caption_sources(config, split)
+    if "mono" in parts:
+        langs = part_langs(config, "mono")
+        if not langs:
+            raise ConfigError("data.prepare.mono", "name the sources of at least one language (en, de)")
+        for lang in langs:
+            mono_sources(config, lang)
 
 
 def synth_outputs(config: dict) -> list[str]:
@@ -47,10 +129,14 @@ def vocab_inputs(config: dict, name: str) -> list[str]:
     """Training files whose tokens enter vocabulary `name` (en, de or lin)."""
     lay, parts = layout(config), config["data"]["parts"]
     if name == "lin":
-        return [str(lay.parse_linearised("train"))] if "trees" in parts else []
-    files = [lay.tok(raw_text(lay, part, "train", name)) for part in TEXT_PARTS if part in parts]
-    if name == "en" and "trees" in parts:
-        files.append(lay.parse_tokens("train"))
+        return [str(lay.parse_linearised("train", bank)) for bank in treebanks(config)]
+    files = [
+        lay.tok(raw_text(lay, part, "train", name))
+        for part in TEXT_PARTS
+        if part in parts and name in part_langs(config, part)
+    ]
+    if name == "en":
+        files += [lay.parse_tokens("train", bank) for bank in treebanks(config)]
     return [str(p) for p in files]
 
 
@@ -62,12 +148,18 @@ def data_targets(config: dict) -> list[str]:
     """Everything the data stages produce: tokenised text, linearised trees, vocabularies."""
     lay, parts = layout(config), config["data"]["parts"]
     out = []
+    if "translate" in parts:
+        for split, direction in translate_splits(config):
+            out += [lay.tok(lay.raw_translate(split, lang, direction)) for lang in LANGS]
     for split in SPLITS:
-        for part in TEXT_PARTS:
+        for part in ("caption", "mono"):
             if part in parts:
-                out += [lay.tok(raw_text(lay, part, split, lang)) for lang in LANGS]
+                out += [lay.tok(raw_text(lay, part, split, lang)) for lang in part_langs(config, part)]
         if "trees" in parts:
             out += [lay.parse_tokens(split), lay.parse_linearised(split), lay.parse_clean(split)]
+    if "silver" in parts:
+        out += [lay.parse_tokens("train", "silver"), lay.parse_linearised("train", "silver")]
+        out += [lay.parse_clean("train", "silver"), lay.silver_resample_stats()]
     out += [lay.vocab(name) for name in vocab_names(config)]
     return [str(p) for p in out]
 
@@ -108,6 +200,100 @@ def download(config: dict, part: str, split: str | None = None, lang: str | None
     return str(data_root(config) / "download" / name)
 
 
+# sources: a fetch key, a fetch key and an archive member, or a path the user supplies ----------
+
+
+def resolve_source(config: dict, spec: str, key: str) -> tuple[str, str | None]:
+    """``(what the command reads, the download it needs or None)`` for a source in the config.
+
+    ``KEY`` or ``KEY:MEMBER`` name a download (``fetch.KEY``, and an entry of
+    that archive); anything else is a path the user supplies (LDC data, image
+    features), read when the stage runs, so planning never needs it on disk.
+    """
+    name, sep, member = spec.partition(":")
+    downloads = config.get("fetch", {})
+    if name in downloads:
+        path = str(data_root(config) / "download" / name)
+        return (f"{path}:{member}" if sep else path), path
+    if "/" not in spec and not spec.startswith("~"):
+        raise ConfigError(key, f"'{name}' is not a key of fetch (a file you supply must be given as a path)")
+    return str(Path(spec).expanduser()), None
+
+
+def _as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def sources(config: dict, specs, key: str) -> dict[str, list[str]]:
+    """``{"read": [...], "downloads": [...]}`` for one config entry (a source or a list of them)."""
+    resolved = [resolve_source(config, spec, key) for spec in _as_list(specs)]
+    return {"read": [r for r, _ in resolved], "downloads": sorted({d for _, d in resolved if d})}
+
+
+def translate_sources(config: dict, split_tag: str) -> dict[str, dict[str, list[str]]]:
+    """Per language, the sources of raw/translate.<split_tag>.* (``test`` or ``test.en-de``)."""
+    split, _, direction = split_tag.partition(".")
+    spec = config["data"]["prepare"].get("translate", {}).get(split)
+    key = f"data.prepare.translate.{split}" + (f".{direction}" if direction else "")
+    if spec is None:
+        raise ConfigError(key, "missing")
+    if direction:
+        spec = spec.get(direction)
+        if spec is None:
+            raise ConfigError(key, "missing")
+    out = {lang: sources(config, spec[lang], f"{key}.{lang}") for lang in LANGS}
+    if len(out["en"]["read"]) != len(out["de"]["read"]):
+        raise ConfigError(key, "en and de must list as many sources (the i-th of each are aligned)")
+    return {**out, "downloads": sorted({d for lang in LANGS for d in out[lang]["downloads"]})}
+
+
+def translate_args(config: dict, split_tag: str) -> str:
+    """``--split S [--direction D] [--drop-empty]`` of `mtseq prepare parallel` for ``test`` / ``test.en-de``."""
+    split, _, direction = split_tag.partition(".")
+    args = f"--split {split}" + (f" --direction {direction}" if direction else "")
+    wanted = config["data"]["prepare"].get("translate", {}).get("drop_empty", False)
+    return args + (" --drop-empty" if wanted and split == "train" else "")
+
+
+def caption_sources(config: dict, split: str) -> dict[str, dict[str, list[str]]]:
+    """Annotation JSONs, the feature array and its image ids of one caption split."""
+    spec = config["data"]["prepare"].get("caption")
+    key = f"data.prepare.caption.{split}"
+    if spec is None or split not in spec:
+        raise ConfigError(key, "missing (annotations, features and ids of the split)")
+    return {part: sources(config, spec[split][part], f"{key}.{part}") for part in ("annotations", "features", "ids")}
+
+
+def mono_sources(config: dict, lang: str) -> dict[str, list[str]]:
+    spec = config["data"]["prepare"].get("mono", {}).get(lang)
+    if not spec:
+        raise ConfigError(f"data.prepare.mono.{lang}", "missing")
+    return sources(config, spec, f"data.prepare.mono.{lang}")
+
+
+# the silver corpus -------------------------------------------------------------------------
+
+
+def silver_parsers(config: dict) -> list[str]:
+    """The two parsers' names: the first one's trees are kept where the second agrees."""
+    return list(config["data"]["silver"]["parse"]["parsers"])
+
+
+def silver_shards(config: dict) -> list[int]:
+    return list(range(config["data"]["silver"]["pool"]["shards"]))
+
+
+def silver_pool_inputs(config: dict) -> list[str]:
+    """Tokenised English training text the pool is drawn from (mono and/or the translation data)."""
+    lay = layout(config)
+    out = []
+    for part in config["data"]["silver"]["pool"]["sources"]:
+        if part not in config["data"]["parts"]:
+            raise ConfigError("data.silver.pool.sources", f"'{part}' is not in data.parts")
+        out.append(str(lay.tok(raw_text(lay, part, "train", "en"))))
+    return out
+
+
 def task_inputs(config: dict, tasks: list[str]) -> list[str]:
     """Every data file (all splits) and vocabulary that training or evaluating these tasks reads."""
     from mtseq.tasks import get_task
@@ -117,7 +303,8 @@ def task_inputs(config: dict, tasks: list[str]) -> list[str]:
     for name in tasks:
         task = get_task(name)
         for split in SPLITS:
-            files += [str(p) for p in task.files(lay, split).values()]
+            directional = bool(directions(config, split))  # from the config: planning runs before any file exists
+            files += [str(p) for p in task.files(lay, split, directional).values()]
         files += [str(lay.vocab(side)) for side in (task.source, task.target) if side != "img"]
     return sorted(set(files))
 
@@ -139,6 +326,40 @@ def plot_files(config: dict) -> dict[str, list[str]]:
 
 
 def ptb_split_args(config: dict) -> str:
-    """`--train A-B --valid C-D --test E-F`: the file ranges that split the PTB sample."""
+    """`--train A-B --valid C-D --test E-F`: the file ranges (PTB sample) or the sections (WSJ) of each split."""
     trees = config["data"]["prepare"]["trees"]
-    return " ".join(f"--{split} {trees[split]}" for split in SPLITS)
+    ranges = trees.get("sections", {}) if trees.get("wsj_root") else trees
+    return " ".join(f"--{split} {ranges[split]}" for split in SPLITS if split in ranges)
+
+
+def sha256_arg(config: dict, name: str) -> str:
+    """``--sha256 H`` for a pinned download; nothing for one trusted on first use (recorded as <file>.sha256)."""
+    sha = config["fetch"][name].get("sha256")
+    return f"--sha256 {sha}" if sha else ""
+
+
+def mono_args(config: dict) -> str:
+    """The sampling options of `mtseq prepare mono` from data.prepare.mono."""
+    mono = config["data"]["prepare"].get("mono")
+    if not mono:
+        return ""
+    args = f"--fraction {mono['fraction']!r} --seed {mono['seed']} --valid {mono['valid']} --test {mono['test']}"
+    return args + (" --documents" if mono["documents"] else "")
+
+
+def silver_args(config: dict, step: str) -> str:
+    """Options of `mtseq silver pool` / `resample` from data.silver."""
+    silver = config["data"]["silver"]
+    if step == "pool":
+        pool = silver["pool"]
+        size = "" if pool["size"] is None else f" --size {pool['size']}"
+        return f"--max-words {pool['max_words']} --seed {pool['seed']}{size}"
+    res = silver["resample"]
+    dup = "" if res["allow_duplicates"] else " --no-duplicates"
+    return f"--size {res['size']} --seed {res['seed']} --bucket-width {res['bucket_width']}{dup}"
+
+
+def data_resources(config: dict, **extra) -> dict:
+    """Scheduler resources of a data job: data.resources without its nulls, then ``extra`` (nulls dropped)."""
+    res = {k: v for k, v in config["data"]["resources"].items() if v is not None}
+    return {**res, **{k: v for k, v in extra.items() if v is not None}}

@@ -21,16 +21,20 @@ class Task:
     source: str  # "en", "de" or "img"
     target: str  # "en", "de" or "lin"
     kind: str  # translate | parse | caption | autoencode | skipthought | skipthought_halves
+    treebank: str = "parse"  # parse tasks: the training trees (parse: gold, silver: high-confidence)
 
-    def files(self, layout: Layout, split: str) -> dict[str, object]:
-        """Input files of this task for one split (paths; interpretation by kind)."""
+    def files(self, layout: Layout, split: str, directional: bool | None = None) -> dict[str, object]:
+        """Input files of this task for one split (paths; interpretation by kind).
+
+        ``directional``: whether translation has files per direction for this
+        split (None: look on disk; see ``Layout.translate_files``).
+        """
         if self.kind == "translate":
-            return {
-                "source": layout.tok(layout.raw_translate(split, self.source)),
-                "target": layout.tok(layout.raw_translate(split, self.target)),
-            }
+            return layout.translate_files(split, self.source, self.target, directional)
         if self.kind == "parse":
-            return {"source": layout.parse_tokens(split), "target": layout.parse_linearised(split)}
+            # a silver-trained parser is validated and tested on the gold trees (WSJ 22 / 23), as in the paper
+            bank = self.treebank if split == "train" else "parse"
+            return {"source": layout.parse_tokens(split, bank), "target": layout.parse_linearised(split, bank)}
         if self.kind == "caption":
             return {
                 "features": layout.caption_features(split),
@@ -49,6 +53,7 @@ def _catalogue() -> dict[str, Task]:
         Task("translate_en_de", "en", "de", "translate"),
         Task("translate_de_en", "de", "en", "translate"),
         Task("parse_en", "en", "lin", "parse"),
+        Task("parse_silver_en", "en", "lin", "parse", treebank="silver"),
         Task("caption_en", "img", "en", "caption"),
         Task("caption_de", "img", "de", "caption"),
     ]

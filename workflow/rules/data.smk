@@ -1,5 +1,15 @@
 # Data: generate (or fetch) -> tokenise -> linearise -> vocab.
 
+import re
+
+try:
+    pipeline.check_parts(config)  # a task whose data part is missing: one line, not a missing-file trace
+except MtseqError as err:
+    sys.exit(f"mtseq: error: {CONFIG_SOURCE}: {err}")
+
+TOKENISE = pipeline.tokenise_groups(config)
+DATA_RESOURCES = pipeline.data_resources(config)
+
 
 if config["data"]["source"] == "synth":
 
@@ -8,6 +18,8 @@ if config["data"]["source"] == "synth":
             params=data_section("data.synth"),
         output:
             pipeline.synth_outputs(config),
+        resources:
+            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/synth.log",
         benchmark:
@@ -24,7 +36,9 @@ rule tokenise_parallel:
         en=f"{ROOT}/tok/{{part}}.{{split}}.en",
         de=f"{ROOT}/tok/{{part}}.{{split}}.de",
     wildcard_constraints:
-        part="translate|caption",
+        part=TOKENISE["pair"],
+    resources:
+        **DATA_RESOURCES,
     log:
         f"{LOGS}/data/tokenise.{{part}}.{{split}}.log",
     shell:
@@ -33,25 +47,35 @@ rule tokenise_parallel:
 
 rule tokenise_mono:
     input:
-        f"{ROOT}/raw/mono.{{split}}.{{lang}}",
+        f"{ROOT}/raw/{{part}}.{{split}}.{{lang}}",
     output:
-        f"{ROOT}/tok/mono.{{split}}.{{lang}}",
+        f"{ROOT}/tok/{{part}}.{{split}}.{{lang}}",
+    wildcard_constraints:
+        part=TOKENISE["single"],
+        lang="en|de",
+    resources:
+        **DATA_RESOURCES,
     log:
-        f"{LOGS}/data/tokenise.mono.{{split}}.{{lang}}.log",
+        f"{LOGS}/data/tokenise.{{part}}.{{split}}.{{lang}}.log",
     shell:
         "mtseq tokenise --inputs {input} --langs {wildcards.lang} --outputs {output} > {log} 2>&1"
 
 
 rule linearise:
     input:
-        f"{ROOT}/raw/trees.{{split}}.mrg",
+        lambda wc: pipeline.layout(config).treebank_source(wc.split, wc.bank),
     output:
-        tokens=f"{ROOT}/trees/parse.{{split}}.en",
-        lin=f"{ROOT}/trees/parse.{{split}}.lin",
-        clean=f"{ROOT}/trees/parse.{{split}}.mrg",
-        stats=f"{ROOT}/trees/parse.{{split}}.stats.json",
+        tokens=f"{ROOT}/trees/{{bank}}.{{split}}.en",
+        lin=f"{ROOT}/trees/{{bank}}.{{split}}.lin",
+        clean=f"{ROOT}/trees/{{bank}}.{{split}}.mrg",
+        stats=f"{ROOT}/trees/{{bank}}.{{split}}.stats.json",
+    wildcard_constraints:
+        bank="parse|silver",
+        split="train|valid|test",
+    resources:
+        **DATA_RESOURCES,
     log:
-        f"{LOGS}/data/linearise.{{split}}.log",
+        f"{LOGS}/data/linearise.{{bank}}.{{split}}.log",
     shell:
         "mtseq linearise --trees {input} --tokens {output.tokens} --lin {output.lin}"
         " --clean {output.clean} --stats {output.stats} > {log} 2>&1"
@@ -68,6 +92,8 @@ rule vocab:
     params:
         max_size=config["data"]["vocab"]["max_size"],
         min_count=config["data"]["vocab"]["min_count"],
+    resources:
+        **DATA_RESOURCES,
     log:
         f"{LOGS}/data/vocab.{{name}}.log",
     shell:
@@ -76,40 +102,110 @@ rule vocab:
 
 
 if config["data"]["source"] == "fetch":
+    FETCH_KEYS = "|".join(re.escape(k) for k in config["fetch"]) or "(?!)"
 
     rule fetch:
         output:
             f"{ROOT}/download/{{name}}",
+        wildcard_constraints:
+            name=FETCH_KEYS,
         params:
             url=lambda wc: config["fetch"][wc.name]["url"],
-            sha256=lambda wc: config["fetch"][wc.name]["sha256"],
+            sha256=lambda wc: pipeline.sha256_arg(config, wc.name),
+        resources:
+            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/fetch.{{name}}.log",
         retries: 2
         shell:
-            "mtseq fetch --url {params.url} --sha256 {params.sha256} --out {output} > {log} 2>&1"
+            "mtseq fetch --url {params.url} {params.sha256} --out {output} > {log} 2>&1"
 
     rule prepare_translate:
         input:
-            en=lambda wc: pipeline.download(config, "translate", wc.split, "en"),
-            de=lambda wc: pipeline.download(config, "translate", wc.split, "de"),
+            lambda wc: pipeline.translate_sources(config, wc.split)["downloads"],
         output:
             en=f"{ROOT}/raw/translate.{{split}}.en",
             de=f"{ROOT}/raw/translate.{{split}}.de",
+        wildcard_constraints:
+            split=r"(train|valid|test)(\.(en-de|de-en))?",
+        params:
+            en=lambda wc: pipeline.translate_sources(config, wc.split)["en"]["read"],
+            de=lambda wc: pipeline.translate_sources(config, wc.split)["de"]["read"],
+            args=lambda wc: pipeline.translate_args(config, wc.split),
+        resources:
+            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/prepare.translate.{{split}}.log",
         shell:
-            "mtseq prepare parallel --en {input.en} --de {input.de} --split {wildcards.split}"
-            " --out-root {ROOT} > {log} 2>&1"
+            "mtseq prepare parallel --en {params.en:q} --de {params.de:q} {params.args} --out-root {ROOT} > {log} 2>&1"
 
-    rule prepare_trees:
+    if config["data"]["prepare"].get("trees", {}).get("wsj_root"):
+
+        rule prepare_trees:
+            output:
+                [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
+            params:
+                root=config["data"]["prepare"]["trees"]["wsj_root"],
+                splits=lambda wc: pipeline.ptb_split_args(config),
+            resources:
+                **DATA_RESOURCES,
+            log:
+                f"{LOGS}/data/prepare.trees.log",
+            shell:
+                "mtseq prepare wsj --root {params.root:q} --out-root {ROOT} {params.splits} > {log} 2>&1"
+
+    else:
+
+        rule prepare_trees:
+            input:
+                lambda wc: pipeline.download(config, "trees"),
+            output:
+                [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
+            params:
+                splits=lambda wc: pipeline.ptb_split_args(config),
+            resources:
+                **DATA_RESOURCES,
+            log:
+                f"{LOGS}/data/prepare.trees.log",
+            shell:
+                "mtseq prepare ptb-sample --source {input} --out-root {ROOT} {params.splits} > {log} 2>&1"
+
+    rule prepare_caption:
         input:
-            lambda wc: pipeline.download(config, "trees"),
+            lambda wc: [f for v in pipeline.caption_sources(config, wc.split).values() for f in v["downloads"]],
         output:
-            [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
+            en=f"{ROOT}/raw/caption.{{split}}.en",
+            img=f"{ROOT}/raw/caption.{{split}}.img",
+            npy=f"{ROOT}/raw/caption.{{split}}.npy",
+        wildcard_constraints:
+            split="train|valid|test",
         params:
-            splits=lambda wc: pipeline.ptb_split_args(config),
+            ann=lambda wc: pipeline.caption_sources(config, wc.split)["annotations"]["read"],
+            features=lambda wc: pipeline.caption_sources(config, wc.split)["features"]["read"],
+            ids=lambda wc: pipeline.caption_sources(config, wc.split)["ids"]["read"],
+        resources:
+            **DATA_RESOURCES,
         log:
-            f"{LOGS}/data/prepare.trees.log",
+            f"{LOGS}/data/prepare.caption.{{split}}.log",
         shell:
-            "mtseq prepare ptb-sample --source {input} --out-root {ROOT} {params.splits} > {log} 2>&1"
+            "mtseq prepare coco --annotations {params.ann:q} --features {params.features:q} --ids {params.ids:q}"
+            " --split {wildcards.split} --out-root {ROOT} > {log} 2>&1"
+
+    rule prepare_mono:
+        input:
+            files=lambda wc: pipeline.mono_sources(config, wc.lang)["downloads"],
+            params=data_section("data.prepare.mono") if config["data"]["prepare"].get("mono") else [],
+        output:
+            [f"{ROOT}/raw/mono.{split}.{{lang}}{doc}" for split in ("train", "valid", "test") for doc in ("", ".doc")],
+        wildcard_constraints:
+            lang="en|de",
+        params:
+            read=lambda wc: pipeline.mono_sources(config, wc.lang)["read"],
+            args=pipeline.mono_args(config),
+        resources:
+            **DATA_RESOURCES,
+        log:
+            f"{LOGS}/data/prepare.mono.{{lang}}.log",
+        shell:
+            "mtseq prepare mono --inputs {params.read:q} --lang {wildcards.lang} {params.args}"
+            " --out-root {ROOT} > {log} 2>&1"

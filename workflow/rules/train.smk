@@ -8,6 +8,16 @@ RUN = f"{RESULTS}/runs/{{setting}}/{{cell}}/seed{{seed}}"
 RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by settings trains once
 
 
+def train_resources(res):
+    """Config `resources.train` as the Slurm plugin reads it: gpu (+ gpu_model only with GPUs), mem_mb, runtime."""
+    gpus = res["gpus"] if res["gpus"] is not None else int(config["train"]["device"] == "cuda")
+    model = {"gpu_model": res["gpu_model"]} if gpus and res["gpu_model"] else {}
+    return {"gpu": gpus, **model, "mem_mb": res["mem_mb"], "runtime": res["runtime"]}
+
+
+TRAIN_RESOURCES = train_resources(config["resources"]["train"])
+
+
 def cell(wc):
     found = _grid.find_cell(CELLS, wc.setting, wc.cell)
     if found is None:
@@ -30,9 +40,7 @@ rule train:
         seed=r"\d+",
     threads: config["train"]["threads"]
     resources:
-        gpu=1 if config["train"]["device"] == "cuda" else 0,
-        mem_mb=4000,
-        runtime=60,
+        **TRAIN_RESOURCES,
     log:
         f"{LOGS}/train/{{setting}}/{{cell}}/seed{{seed}}.log",
     benchmark:

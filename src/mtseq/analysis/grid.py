@@ -58,6 +58,7 @@ _TASK_SHORT = {
     "translate_en_de": "en_de",
     "translate_de_en": "de_en",
     "parse_en": "parse",
+    "parse_silver_en": "hcparse",
     "caption_en": "caption",
 }
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from mtseq.fetch import fetch, sha256_file, unpack
+from mtseq.fetch.verify import read_record, record_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="destination file")
     p.add_argument(
         "--sha256",
-        help="expected sha256 (64 hex digits); without it the file is fetched unverified and its sha256 is printed",
+        help="expected sha256 (64 hex digits); without it the file is trusted on first use: its sha256 is printed "
+        "and recorded as OUT.sha256, and a later call keeps an OUT that still matches the record",
     )
     p.add_argument(
         "--unpack", type=Path, metavar="DIR", help="then unpack --out into DIR (.tar.gz/.tgz/.tar, .zip, .gz, .sgm)"
@@ -40,7 +42,12 @@ def run(args: argparse.Namespace) -> None:
         print("mtseq: --members has no effect without --unpack", file=sys.stderr)
     path = fetch(args.url, args.out, args.sha256, progress=not args.quiet, retries=args.retries, timeout=args.timeout)
     if args.sha256 is None:
-        print(f"mtseq: warning: no --sha256 given, {path} is unverified; sha256 {sha256_file(path)}", file=sys.stderr)
+        digest = read_record(path) or sha256_file(path)
+        print(
+            f"mtseq: warning: no --sha256 given, {path} is unverified; sha256 {digest} "
+            f"(recorded in {record_path(path).name}; pin it in the config as sha256: {digest})",
+            file=sys.stderr,
+        )
     print(path)
     if args.unpack:
         files = unpack(path, args.unpack, args.members)

@@ -1,16 +1,26 @@
-"""``mtseq prepare``: fetched corpora -> the raw/ layout (Multi30k, the NLTK PTB sample, any EN-DE pair)."""
+"""``mtseq prepare``: fetched or user-supplied corpora -> the raw/ layout.
+
+multi30k, ptb-sample (NLTK's WSJ sample), wsj (the full treebank by section),
+parallel (any aligned EN-DE corpora, WMT archives included), coco (MSCOCO
+captions + image features), mono (a seeded sample of news-crawl).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from mtseq.fetch.prepare import DEFAULT_PTB_SPLITS, parse_range, prepare_multi30k, prepare_parallel, prepare_ptb_sample
+from mtseq.fetch.prepare import DEFAULT_PTB_SPLITS, parse_range, prepare_multi30k, prepare_ptb_sample
+from mtseq.fetch.wsj import DEFAULT_SECTIONS
 from mtseq.layout import Layout
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("prepare", help="turn fetched corpora into raw/ files (multi30k, ptb-sample, parallel)")
+    p = sub.add_parser(
+        "prepare",
+        help="turn fetched or supplied corpora into raw/ files (multi30k, ptb-sample, wsj, parallel, coco, mono)",
+    )
     kinds = p.add_subparsers(dest="corpus", required=True, metavar="CORPUS")
 
     m = kinds.add_parser(
@@ -43,13 +53,62 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     q = kinds.add_parser(
         "parallel",
-        help="any aligned EN-DE pair (plain, .gz or WMT .sgm) -> raw/translate.<split>.{en,de}",
+        help="aligned EN-DE corpora (plain, .gz, WMT .sgm, or ARCHIVE:MEMBER) -> raw/translate.<split>.{en,de}",
+        description="Concatenate aligned corpora: --en[i] pairs with --de[i]. A source is a path or "
+        "ARCHIVE:MEMBER (a .tgz/.tar/.zip and the entry's path or file name), read without unpacking.",
     )
-    q.add_argument("--en", type=Path, required=True)
-    q.add_argument("--de", type=Path, required=True)
+    q.add_argument("--en", nargs="+", required=True, metavar="SOURCE")
+    q.add_argument("--de", nargs="+", required=True, metavar="SOURCE")
     q.add_argument("--split", choices=("train", "valid", "test"), required=True)
+    q.add_argument("--direction", choices=("en-de", "de-en"), help="a split held per direction (a test set)")
+    q.add_argument("--drop-empty", action="store_true", help="drop pairs with an empty side (training data)")
+    q.add_argument("--stats", type=Path, help="out: pairs per corpus as JSON")
     q.add_argument("--out-root", type=Path, required=True)
     q.set_defaults(func=run_parallel)
+
+    w = kinds.add_parser(
+        "wsj",
+        help="the Penn Treebank WSJ (LDC99T42) -> raw/trees.<split>.mrg, split by section",
+        description="Split wsj/SS/wsj_SSNN.mrg by section (default 02-21 train, 22 valid, 23 test).",
+    )
+    w.add_argument("--root", required=True, help="the folder of section folders 00-24 (treebank_3/parsed/mrg/wsj)")
+    w.add_argument("--out-root", type=Path, required=True)
+    for split, (lo, hi) in DEFAULT_SECTIONS.items():
+        default = f"{lo:02d}-{hi:02d}" if hi > lo else f"{lo:02d}"
+        w.add_argument(f"--{split}", default=default, metavar="SS[-SS]", help=f"sections (default {default})")
+    w.set_defaults(func=run_wsj)
+
+    c = kinds.add_parser(
+        "coco",
+        help="MSCOCO captions + image features of one split -> raw/caption.<split>.{en,img,npy}",
+        description="The split is the images of --features (rows) / --ids (their COCO image ids, one a line); "
+        "their captions come from the annotation JSONs (paths or ARCHIVE:MEMBER).",
+    )
+    c.add_argument("--annotations", nargs="+", required=True, metavar="SOURCE", help="captions_*.json")
+    c.add_argument("--features", type=Path, required=True, help=".npy float array [n_images, dim]")
+    c.add_argument("--ids", type=Path, required=True, help="COCO image id of each feature row, one a line")
+    c.add_argument("--split", choices=("train", "valid", "test"), required=True)
+    c.add_argument("--max-per-image", type=int, help="keep at most this many captions per image")
+    c.add_argument("--out-root", type=Path, required=True)
+    c.set_defaults(func=run_coco)
+
+    o = kinds.add_parser(
+        "mono",
+        help="a seeded sample of monolingual text -> raw/mono.<split>.<lang> and .doc ids",
+        description="Each sentence (or document, with --documents) goes to train when a keyed hash of its text "
+        "falls under --fraction; the --valid + --test units hashing just above it are held out.",
+    )
+    o.add_argument(
+        "--inputs", nargs="+", required=True, metavar="SOURCE", help="plain or .gz text, one sentence a line"
+    )
+    o.add_argument("--lang", choices=("en", "de"), required=True)
+    o.add_argument("--fraction", type=float, default=0.1, help="share of units for training (default 0.1)")
+    o.add_argument("--seed", type=int, default=1)
+    o.add_argument("--valid", type=int, default=3000, help="held-out units for validation (default 3000)")
+    o.add_argument("--test", type=int, default=3000, help="held-out units for test (default 3000)")
+    o.add_argument("--documents", action="store_true", help="blank lines separate documents; sample documents")
+    o.add_argument("--out-root", type=Path, required=True)
+    o.set_defaults(func=run_mono)
 
 
 def run_multi30k(args: argparse.Namespace) -> None:
@@ -73,7 +132,52 @@ def run_ptb_sample(args: argparse.Namespace) -> None:
 
 
 def run_parallel(args: argparse.Namespace) -> None:
+    from mtseq.fetch.parallel import prepare_parallel_sources
+
     layout = Layout(args.out_root)
-    out_en, out_de = layout.raw_translate(args.split, "en"), layout.raw_translate(args.split, "de")
-    n = prepare_parallel(args.en, args.de, out_en, out_de)
-    print(f"{args.split}: {n} pairs -> {out_en}, {out_de}")
+    out_en = layout.raw_translate(args.split, "en", args.direction)
+    out_de = layout.raw_translate(args.split, "de", args.direction)
+    stats = prepare_parallel_sources(
+        args.en, args.de, out_en, out_de, drop_empty=args.drop_empty, stats_path=args.stats
+    )
+    dropped = f" ({stats['dropped_empty']} with an empty side dropped)" if stats["dropped_empty"] else ""
+    print(f"{args.split}: {stats['pairs']} pairs{dropped} -> {out_en}, {out_de}")
+
+
+def run_wsj(args: argparse.Namespace) -> None:
+    from mtseq.fetch.wsj import prepare_wsj
+
+    layout = Layout(args.out_root)
+    stats = prepare_wsj(args.root, layout, {split: getattr(args, split) for split in DEFAULT_SECTIONS})
+    print(
+        "wsj: "
+        + ", ".join(
+            f"{s} (sections {v['sections']}) {v['trees']} trees from {v['files']} files" for s, v in stats.items()
+        )
+        + f" -> {layout.raw('')}"
+    )
+
+
+def run_coco(args: argparse.Namespace) -> None:
+    from mtseq.fetch.coco import prepare_coco
+
+    stats = prepare_coco(
+        args.annotations, args.features, args.ids, Layout(args.out_root), args.split, max_per_image=args.max_per_image
+    )
+    print(json.dumps(stats, sort_keys=True))
+
+
+def run_mono(args: argparse.Namespace) -> None:
+    from mtseq.fetch.mono import prepare_mono
+
+    stats = prepare_mono(
+        args.inputs,
+        args.lang,
+        Layout(args.out_root),
+        fraction=args.fraction,
+        seed=args.seed,
+        n_valid=args.valid,
+        n_test=args.test,
+        documents=args.documents,
+    )
+    print(json.dumps(stats, sort_keys=True))

@@ -1,4 +1,4 @@
-"""``mtseq silver {parse,agree,resample}``: build the high-confidence parse corpus step by step.
+"""``mtseq silver {pool,parse,agree,resample}``: build the high-confidence parse corpus step by step.
 
 benepar is imported only by ``parse``, when it loads a model.
 """
@@ -22,6 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("silver", help="high-confidence parse corpus: parse with benepar, filter by agreement, resample")
     steps = p.add_subparsers(dest="silver_step", required=True, metavar="STEP")
 
+    o = steps.add_parser("pool", help="the sentences to parse: distinct, at most --max-words words, in shards")
+    o.add_argument("--inputs", type=Path, nargs="+", required=True, help="tokenised English, one sentence a line")
+    o.add_argument("--out", type=Path, nargs="+", required=True, help="out: one file per shard (round-robin)")
+    o.add_argument("--max-words", type=int, default=70, help="longest sentence kept (default 70)")
+    o.add_argument("--size", type=_size, default=None, help="sentences to draw (seeded), or 'max' (default: all)")
+    o.add_argument("--seed", type=int, default=1)
+    o.add_argument("--stats", type=Path, help="out: counts as JSON")
+    o.set_defaults(func=run_pool)
+
     s = steps.add_parser("parse", help="parse tokenised sentences with a benepar model, one tree a line")
     s.add_argument("--model", required=True, help="benepar model name (benepar_en3) or path of a saved model")
     s.add_argument("--tokens", type=Path, required=True, help="tokenised sentences, one a line")
@@ -41,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_agree)
 
     r = steps.add_parser("resample", help="draw trees to match a reference (WSJ) sentence-length distribution")
-    r.add_argument("--trees", type=Path, required=True, help="the pool of trees (e.g. the agreed trees)")
+    r.add_argument("--trees", type=Path, nargs="+", required=True, help="the pool of trees (e.g. the agreed trees)")
     r.add_argument("--reference", type=Path, nargs="+", required=True, help="reference PTB files (WSJ training)")
     r.add_argument("--size", type=_size, required=True, help="trees to draw, or 'max' (most without duplicates)")
     r.add_argument("--seed", type=int, required=True)
@@ -50,6 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--bucket-width", type=int, default=1, help="sentence lengths per histogram bucket (default 1)")
     r.add_argument("--no-duplicates", action="store_true", help="fall short rather than draw a sentence twice")
     r.set_defaults(func=run_resample)
+
+
+def run_pool(args: argparse.Namespace) -> None:
+    from mtseq.silver.pool import build_pool
+
+    stats = build_pool(
+        args.inputs, args.out, max_words=args.max_words, size=args.size, seed=args.seed, stats_path=args.stats
+    )
+    print(f"pool: {stats['n_pool']} of {stats['n_lines']} sentences in {len(args.out)} shard(s)")
 
 
 def run_parse(args: argparse.Namespace) -> None:

@@ -3,6 +3,10 @@
 - ``fetch(url, dest, sha256)``: HTTP(S), ``file://`` or a local path -> a verified file, landed atomically.
 - ``unpack(archive, dest_dir, members)``: .tar(.gz)/.tgz, .zip, .gz, WMT .sgm.
 - ``prepare_parallel`` / ``prepare_multi30k`` / ``prepare_ptb_sample``: into ``mtseq.layout.Layout``'s raw/.
+
+The paper-scale stages live in their own modules, imported by the commands that run them:
+``sources`` (a file or ``ARCHIVE:MEMBER``, streamed), ``parallel`` (WMT corpora), ``wsj`` (the full
+treebank by section), ``coco`` (captions + supplied features), ``mono`` (the seeded news-crawl sample).
 """
 
 from mtseq.fetch.archive import read_sgm, unpack

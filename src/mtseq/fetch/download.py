@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from mtseq import __version__
 from mtseq.errors import MtseqError
-from mtseq.fetch.verify import CHUNK, normalise_sha256, sha256_file
+from mtseq.fetch.verify import CHUNK, normalise_sha256, read_record, sha256_file, write_record
 
 USER_AGENT = f"mtseq/{__version__} (Python urllib)"
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.I)
@@ -65,10 +65,12 @@ def fetch(
     """Download (or copy) ``url`` to ``dest``, verified against ``sha256``; return ``dest``.
 
     An existing ``dest`` whose checksum matches is kept without any network
-    access. With ``sha256=None`` nothing can be verified, so the file is
-    fetched again. A connection that drops mid-file leaves the ``.part``
-    behind and is resumed up to ``retries`` times here (and again by the
-    next call); every failure is one MtseqError naming URL and destination.
+    access. With ``sha256=None`` the file is trusted on first use: its
+    digest is recorded as ``<dest>.sha256``, and a later call keeps a
+    ``dest`` that still matches the record (otherwise it fetches again).
+    A connection that drops mid-file leaves the ``.part`` behind and is
+    resumed up to ``retries`` times here (and again by the next call);
+    every failure is one MtseqError naming URL and destination.
     """
     dest = Path(dest)
     expected = normalise_sha256(sha256, dest)
@@ -85,6 +87,9 @@ def fetch(
 def _fetch(url, dest: Path, expected: str | None, what: str, *, progress: bool, retries: int, timeout: float) -> Path:
     if expected is not None and dest.is_file() and sha256_file(dest) == expected:
         return dest
+    recorded = read_record(dest) if expected is None else None
+    if recorded is not None and dest.is_file() and sha256_file(dest) == recorded:
+        return dest  # unpinned, but the same file as on first download
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
     if is_remote(str(url)):
@@ -103,7 +108,9 @@ def _fetch(url, dest: Path, expected: str | None, what: str, *, progress: bool, 
                 print(f"mtseq: {err}; resuming ({attempt}/{retries}): {url}", file=sys.stderr)
     else:
         _copy(local_source(url), part, what, progress=progress)
-    _verify_and_land(part, dest, expected, what)
+    got = _verify_and_land(part, dest, expected, what)
+    if expected is None:
+        write_record(dest, got)
     return dest
 
 
@@ -111,7 +118,7 @@ class _Interrupted(Exception):
     """A transfer that ended early; the .part holds what arrived and can be resumed."""
 
 
-def _verify_and_land(part: Path, dest: Path, expected: str | None, what: str) -> None:
+def _verify_and_land(part: Path, dest: Path, expected: str | None, what: str) -> str:
     got = sha256_file(part)
     if expected is not None and got != expected:
         part.unlink(missing_ok=True)
@@ -119,6 +126,7 @@ def _verify_and_land(part: Path, dest: Path, expected: str | None, what: str) ->
     with open(part, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(part, dest)
+    return got
 
 
 def _copy(src: Path, part: Path, what: str, *, progress: bool) -> None:

@@ -183,7 +183,13 @@ def prepare_ptb_sample(
     """
     source = Path(source)
     splits = _check_splits(DEFAULT_PTB_SPLITS if split_by_file is None else split_by_file)
-    files = _mrg_sources(source)
+    return write_tree_splits(_mrg_sources(source), splits, layout, source)
+
+
+def write_tree_splits(
+    files: Mapping[int, tuple[str, bytes]], splits: Mapping[str, tuple[int, int]], layout: Layout, source: Path
+) -> dict[str, dict[str, int]]:
+    """Concatenate each split's files (by file number, in order) into ``raw/trees.<split>.mrg``, all together."""
     stats: dict[str, dict[str, int]] = {}
     texts: dict[str, str] = {}
     for split, (lo, hi) in splits.items():

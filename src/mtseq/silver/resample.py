@@ -143,7 +143,7 @@ def draw(
 
 
 def resample_file(
-    trees_path: str | Path,
+    trees_path: str | Path | Sequence[str | Path],
     reference_paths: Sequence[str | Path],
     out_path: str | Path,
     size: int | None,
@@ -154,17 +154,22 @@ def resample_file(
 ) -> dict:
     """Draw ``size`` trees of ``trees_path`` matching the reference's lengths; trees and stats land together.
 
-    Output keeps the pool's order (a sentence drawn twice appears twice in a row).
+    ``trees_path`` may be several files (the agreed trees of each pool shard),
+    read as one pool in order. Output keeps the pool's order (a sentence
+    drawn twice appears twice in a row).
     """
-    lengths = tree_lengths([trees_path])
+    pool = [trees_path] if isinstance(trees_path, str | Path) else list(trees_path)
+    lengths = tree_lengths(pool)
     if len(lengths) == 0:
-        raise MtseqError("no trees in file", trees_path)
+        raise MtseqError("no trees in file", pool[0])
     reference = tree_lengths(reference_paths)
     copies, stats = draw(lengths, reference, size, seed, bucket_width, allow_duplicates)
-    stats = {"trees": str(trees_path), "reference": [str(p) for p in reference_paths], **stats}
+    trees_desc = str(pool[0]) if len(pool) == 1 else [str(p) for p in pool]
+    stats = {"trees": trees_desc, "reference": [str(p) for p in reference_paths], **stats}
+    pool_trees = (tree for path in pool for tree, _ in iter_trees(path))
     with AtomicOutputs() as out:
         with open(out.path(out_path), "w", encoding="utf-8", newline="\n") as fh:
-            for (tree, _), k in zip(iter_trees(trees_path), copies):
+            for tree, k in zip(pool_trees, copies):
                 if k:
                     fh.write((tree_to_line(tree) + "\n") * int(k))
         if stats_path is not None:

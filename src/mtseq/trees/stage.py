@@ -34,46 +34,48 @@ def linearise_files(
     cannot be linearised exactly, or a file without trees, is refused with
     its file and line.
     """
-    tokens: list[str] = []
-    lins: list[str] = []
-    cleans: list[str] = []
     labels: Counter[str] = Counter()
     symbols: set[str] = set()
-    n_read = n_dropped = 0
-    for path in tree_paths:
-        n_in_file = 0
-        for tree, line in iter_trees(path):
-            n_in_file += 1
-            cleaned = clean_tree(tree)
-            if cleaned is None:
-                n_dropped += 1
-                continue
-            problem = shape_problem(cleaned)
-            if problem:
-                raise MtseqError(f"tree cannot be linearised: {problem}", path, line)
-            seq = linearise(cleaned)
-            symbols.update(seq)
-            labels.update(t.label() for t in cleaned.subtrees() if not is_preterminal(t))
-            tokens.append(" ".join(cleaned.leaves()))
-            lins.append(" ".join(seq))
-            cleans.append(tree_to_line(cleaned))
-        if n_in_file == 0:
-            raise MtseqError("no trees in file", path)
-        n_read += n_in_file
-    stats = {
-        "files": [str(p) for p in tree_paths],
-        "n_trees": n_read,
-        "n_kept": len(lins),
-        "n_dropped_empty": n_dropped,
-        "n_words": sum(len(t.split()) for t in tokens),
-        "max_lin_length": max((len(s.split()) for s in lins), default=0),
-        "n_output_symbols": len(symbols),
-        "label_counts": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
-    }
+    n_read = n_dropped = n_kept = n_words = max_lin = 0
+    # streamed into the temp files: a silver corpus of millions of trees never sits in memory
     with AtomicOutputs() as out:
-        out.write_lines(out_tokens, tokens)
-        out.write_lines(out_lin, lins)
-        out.write_lines(out_clean, cleans)
+        with (
+            open(out.path(out_tokens), "w", encoding="utf-8", newline="\n") as f_tok,
+            open(out.path(out_lin), "w", encoding="utf-8", newline="\n") as f_lin,
+            open(out.path(out_clean), "w", encoding="utf-8", newline="\n") as f_clean,
+        ):
+            for path in tree_paths:
+                n_in_file = 0
+                for tree, line in iter_trees(path):
+                    n_in_file += 1
+                    cleaned = clean_tree(tree)
+                    if cleaned is None:
+                        n_dropped += 1
+                        continue
+                    problem = shape_problem(cleaned)
+                    if problem:
+                        raise MtseqError(f"tree cannot be linearised: {problem}", path, line)
+                    seq = linearise(cleaned)
+                    symbols.update(seq)
+                    labels.update(t.label() for t in cleaned.subtrees() if not is_preterminal(t))
+                    words = cleaned.leaves()
+                    n_kept, n_words, max_lin = n_kept + 1, n_words + len(words), max(max_lin, len(seq))
+                    f_tok.write(" ".join(words) + "\n")
+                    f_lin.write(" ".join(seq) + "\n")
+                    f_clean.write(tree_to_line(cleaned) + "\n")
+                if n_in_file == 0:
+                    raise MtseqError("no trees in file", path)
+                n_read += n_in_file
+        stats = {
+            "files": [str(p) for p in tree_paths],
+            "n_trees": n_read,
+            "n_kept": n_kept,
+            "n_dropped_empty": n_dropped,
+            "n_words": n_words,
+            "max_lin_length": max_lin,
+            "n_output_symbols": len(symbols),
+            "label_counts": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        }
         if out_stats is not None:
             out.write_json(out_stats, stats)
     return stats

@@ -1,0 +1,85 @@
+# The high-confidence (silver) parse corpus: pool -> two parsers per shard -> agreement -> WSJ-length resample.
+# The resampled trees (raw/silver.train.mrg) go through the linearise rule like any treebank (bank "silver").
+
+if "silver" in config["data"]["parts"]:
+    SILVER = config["data"]["silver"]
+    SILVER_LAY = pipeline.layout(config)
+    SILVER_PARSERS = pipeline.silver_parsers(config)
+    SILVER_SHARDS = pipeline.silver_shards(config)
+
+    rule silver_pool:
+        input:
+            files=pipeline.silver_pool_inputs(config),
+            params=data_section("data.silver.pool"),
+        output:
+            shards=[str(SILVER_LAY.silver_pool(k)) for k in SILVER_SHARDS],
+            stats=str(SILVER_LAY.silver_pool_stats()),
+        params:
+            args=pipeline.silver_args(config, "pool"),
+        resources:
+            **DATA_RESOURCES,
+        log:
+            f"{LOGS}/data/silver.pool.log",
+        shell:
+            "mtseq silver pool --inputs {input.files} --out {output.shards} {params.args}"
+            " --stats {output.stats} > {log} 2>&1"
+
+    rule silver_parse:
+        input:
+            tokens=str(SILVER_LAY.silver_pool("{shard}")),
+            params=data_section("data.silver.parse.parsers"),
+        output:
+            trees=str(SILVER_LAY.silver_parsed("{parser}", "{shard}")),
+            stats=str(SILVER_LAY.silver_parse_stats("{parser}", "{shard}")),
+        wildcard_constraints:
+            parser="|".join(map(re.escape, SILVER_PARSERS)),
+            shard=r"\d+",
+        params:
+            model=lambda wc: SILVER["parse"]["parsers"][wc.parser],
+            batch_size=SILVER["parse"]["batch_size"],
+        resources:
+            **pipeline.data_resources(config, runtime=SILVER["parse"]["runtime"]),
+            gpu=1 if SILVER["parse"]["gpu"] else 0,
+        log:
+            f"{LOGS}/data/silver.parse.{{parser}}.{{shard}}.log",
+        shell:
+            "mtseq silver parse --model {params.model:q} --tokens {input.tokens} --out {output.trees}"
+            " --stats {output.stats} --batch-size {params.batch_size} --no-progress > {log} 2>&1"
+
+    rule silver_agree:
+        input:
+            a=str(SILVER_LAY.silver_parsed(SILVER_PARSERS[0], "{shard}")),
+            b=str(SILVER_LAY.silver_parsed(SILVER_PARSERS[1], "{shard}")),
+            params=data_section("data.silver.agree"),
+        output:
+            trees=str(SILVER_LAY.silver_agreed("{shard}")),
+            stats=str(SILVER_LAY.silver_agree_stats("{shard}")),
+        wildcard_constraints:
+            shard=r"\d+",
+        params:
+            min_f1=SILVER["agree"]["min_f1"],
+        resources:
+            **DATA_RESOURCES,
+        log:
+            f"{LOGS}/data/silver.agree.{{shard}}.log",
+        shell:
+            "mtseq silver agree --a {input.a} --b {input.b} --out {output.trees} --stats {output.stats}"
+            " --min-f1 {params.min_f1} > {log} 2>&1"
+
+    rule silver_resample:
+        input:
+            trees=[str(SILVER_LAY.silver_agreed(k)) for k in SILVER_SHARDS],
+            reference=str(SILVER_LAY.raw_trees("train")),
+            params=data_section("data.silver.resample"),
+        output:
+            trees=str(SILVER_LAY.treebank_source("train", "silver")),
+            stats=str(SILVER_LAY.silver_resample_stats()),
+        params:
+            args=pipeline.silver_args(config, "resample"),
+        resources:
+            **DATA_RESOURCES,
+        log:
+            f"{LOGS}/data/silver.resample.log",
+        shell:
+            "mtseq silver resample --trees {input.trees} --reference {input.reference} {params.args}"
+            " --out {output.trees} --stats {output.stats} > {log} 2>&1"
