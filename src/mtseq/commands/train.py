@@ -27,6 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cell", default=None, help="cell id for train.json (default: from the ratios)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--overwrite", action="store_true", help="clear a run directory that holds another config's run")
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        metavar="N",
+        help="data-parallel processes on this node, started through torchrun (one GPU each on a GPU, gloo on CPU); "
+        "the same as `torchrun --standalone --nproc-per-node N -m mtseq.cli train ...`",
+    )
     p.set_defaults(func=run)
 
 
@@ -39,18 +47,39 @@ class _TqdmHandler(logging.Handler):
         tqdm.write(self.format(record), file=sys.stderr)
 
 
+def _argv(args: argparse.Namespace) -> list[str]:
+    """The command line of one process of a ``--nproc`` run (the same arguments, without ``--nproc``)."""
+    argv = ["train", "--config", str(args.config), "--setting", args.setting, "--reference", args.reference]
+    argv += [a for r in args.ratios for a in ("--ratios", r)]
+    argv += ["--seed", str(args.seed), "--data", str(args.data), "--out", str(args.out)]
+    argv += ["--cell", args.cell] if args.cell else []
+    return argv + ["--no-progress"] * args.no_progress + ["--overwrite"] * args.overwrite
+
+
 def run(args: argparse.Namespace) -> None:
     from mtseq.config import load_config
+    from mtseq.errors import ConfigError, MtseqError
+    from mtseq.train import distributed
     from mtseq.train.mixing import parse_ratios
     from mtseq.train.run import train_run
 
+    world = distributed.world_size()
+    if args.nproc < 1:
+        raise ConfigError("--nproc", f"must be a positive integer, not {args.nproc}")
+    if world > 1 and args.nproc not in (1, world):
+        raise ConfigError("--nproc", f"asks for {args.nproc} processes inside a torchrun of {world}")
+    if args.nproc > 1 and world == 1:
+        status = distributed.launch(args.nproc, _argv(args))
+        if status:
+            raise MtseqError(f"{args.nproc}-process training failed (torchrun exit status {status})", args.out)
+        return
     config = load_config(args.config)
     ratios = parse_ratios(args.ratios)
     log = logging.getLogger("mtseq")
     handler = _TqdmHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    log.setLevel(logging.INFO if distributed.rank() == 0 else logging.WARNING)
     try:
         train_run(
             config,

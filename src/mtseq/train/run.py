@@ -6,6 +6,10 @@ arguments), ``train.log``, ``checkpoints/``, and at the end ``model.pt``,
 completed run does nothing and an interrupted one resumes from its newest
 intact checkpoint; started with different arguments, it refuses rather
 than mixing two runs in one directory.
+
+Launched by torchrun (``mtseq train --nproc N``), every process trains its
+slice of each batch (``mtseq.train.distributed``); only rank 0 touches the
+directory, and tells the others whether the run is already complete.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from mtseq.io import atomic_open, write_json
 from mtseq.layout import Layout
 from mtseq.model import build_model, model_config, save_model
 from mtseq.tasks import check_setting, get_task
+from mtseq.train import distributed
 from mtseq.train.checkpoint import CheckpointDir
 from mtseq.train.defaults import train_config
 from mtseq.train.examples import TaskData, load_task, load_vocabs
@@ -153,29 +158,55 @@ def train_run(
     cell = cell or default_cell(ratios)
     spec = run_spec(config, setting, reference, ratios, seed, data, cell)
     digest = fingerprint(spec)
-    previous = _check_previous(out, digest, overwrite)
-    if previous is not None:
-        log.info("%s: already complete, nothing to do", out)
-        return previous
-
-    out.mkdir(parents=True, exist_ok=True)
-    resolved = {**config, "model": spec["model"], "train": spec["train"]}
-    resolved["run"] = {k: spec[k] for k in ("setting", "cell", "seed", "reference", "ratios", "data")}
-    resolved["run"]["fingerprint"] = digest
-    with atomic_open(out / "config.yaml") as fh:
-        yaml.safe_dump(resolved, fh, sort_keys=False)
-    handler = _log_to(out / "train.log")
+    group = distributed.start(resolve_device(spec["train"]["device"]))
     try:
-        return _train(spec, tasks, out, progress)
+        previous = _prepare(out, config, spec, digest, overwrite, group)
+        if previous is not None:
+            log.info("%s: already complete, nothing to do", out)
+            return previous
+        handler = _log_to(out / "train.log") if group is None or group.writer else None
+        try:
+            return _train(spec, tasks, out, progress, group)
+        finally:
+            if handler is not None:
+                log.removeHandler(handler)
+                handler.close()
     finally:
-        log.removeHandler(handler)
-        handler.close()
+        distributed.stop(group)
 
 
-def _train(spec: dict, tasks: list[str], out: Path, progress: bool) -> dict:
+def _prepare(out: Path, config: dict, spec: dict, digest: str, overwrite: bool, group) -> dict | None:
+    """The completed run's train.json, or None once ``out`` is ready for this run (its config.yaml written).
+
+    Only rank 0 looks and writes; the other ranks get its answer, or stop when it failed.
+    """
+    if group is not None and not group.writer:
+        previous, failed = group.broadcast(None)
+        if failed:
+            raise MtseqError("stopped: rank 0 could not prepare the run directory (its error says why)", out)
+        return previous
+    try:
+        previous = _check_previous(out, digest, overwrite)
+        if previous is None:
+            out.mkdir(parents=True, exist_ok=True)
+            resolved = {**config, "model": spec["model"], "train": spec["train"]}
+            resolved["run"] = {k: spec[k] for k in ("setting", "cell", "seed", "reference", "ratios", "data")}
+            resolved["run"]["fingerprint"] = digest
+            with atomic_open(out / "config.yaml") as fh:
+                yaml.safe_dump(resolved, fh, sort_keys=False)
+    except BaseException:
+        if group is not None:
+            group.broadcast((None, True))
+        raise
+    if group is not None:
+        group.broadcast((previous, False))
+    return previous
+
+
+def _train(spec: dict, tasks: list[str], out: Path, progress: bool, group=None) -> dict:
     tcfg, mcfg = spec["train"], spec["model"]
     torch.set_num_threads(tcfg["threads"])
-    device = resolve_device(tcfg["device"])
+    device = group.device if group else resolve_device(tcfg["device"])
     layout = Layout(spec["data"])
     vocabs, train, valid = _load_data(layout, tasks, tcfg["max_len"])
     feature_dim = next((int(d.features.shape[1]) for d in train.values() if d.features is not None), None)
@@ -186,13 +217,15 @@ def _train(spec: dict, tasks: list[str], out: Path, progress: bool) -> dict:
     n_ref = reference_updates(tcfg, bpe)
     mixer = Mixer(reference, spec["ratios"], {t: len(d) for t, d in train.items()}, tcfg["mixing"], spec["seed"], n_ref)
     ckpts = CheckpointDir(out / "checkpoints", keep=tcfg["keep_checkpoints"])
-    trainer = Trainer(model, train, valid, mixer, tcfg, spec["seed"], device, ckpts, progress=progress)
+    trainer = Trainer(model, train, valid, mixer, tcfg, spec["seed"], device, ckpts, progress=progress, group=group)
+    world = group.world if group else 1
     log.info(
-        "run %s/%s seed %d on %s: tasks %s, N=%d reference updates (%d a reference epoch), probabilities %s",
+        "run %s/%s seed %d on %s%s: tasks %s, N=%d reference updates (%d a reference epoch), probabilities %s",
         spec["setting"],
         spec["cell"],
         spec["seed"],
         device,
+        f" x {world} processes ({group.backend})" if group else "",
         ", ".join(f"{t} ({len(train[t])} train)" for t in tasks),
         n_ref,
         bpe,
@@ -200,6 +233,8 @@ def _train(spec: dict, tasks: list[str], out: Path, progress: bool) -> dict:
     )
     trainer.resume()
     summary = trainer.run()
+    if not trainer.writer:
+        return summary
     save_model(out / "model.pt", model, extra={k: spec[k] for k in ("setting", "cell", "seed", "reference")})
     result = {
         "setting": spec["setting"],
@@ -211,6 +246,7 @@ def _train(spec: dict, tasks: list[str], out: Path, progress: bool) -> dict:
         "skipped_empty": {t: int(d.skipped.get("empty", 0)) for t, d in train.items()},
         "train_examples": {t: len(d) for t, d in train.items()},
         "device": str(device),
+        "processes": world,
         "params": int(sum(p.numel() for p in model.parameters())),
         **summary,
     }

@@ -1,0 +1,139 @@
+"""DVC end to end on a tiny grid: repro from scratch, push/pull through the default remote, queued experiments.
+
+A copy of the working tree (git-tracked and untracked, not ignored, files; then ``git init``) gets a
+one-setting, one-ratio, one-seed version of tests/configs/tiny.yaml as config/config.yaml, so that
+``dvc repro`` runs both stages of the real dvc.yaml in under a minute. The remote is the committed
+default of .dvc/config (``../mtseq-dvc-store`` beside the repository, here beside the copy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RATIOS = "config/config.yaml:grid.settings.one_to_many.auxiliary.parse_en"
+OUTS = ("data", "results/summary.csv", "results/sensitivity.csv", "results/metrics.json", "results/plots")
+
+
+def _run(cmd: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def _dvc(repo: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return _run([str(BIN / "dvc"), *args], repo, timeout)
+
+
+def _git(repo: Path, *args: str) -> None:
+    _run(["git", "-c", "user.name=mtseq-test", "-c", "user.email=test@mtseq.invalid", *args], repo)
+
+
+def _hashes(repo: Path) -> dict[str, str]:
+    """SHA-256 of every file DVC tracks here (data/ and the grid stage's outputs)."""
+    out = {}
+    for name in OUTS:
+        path = repo / name
+        for f in sorted([path] if path.is_file() else path.rglob("*")):
+            if f.is_file():
+                out[str(f.relative_to(repo))] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """The copy, reproduced from scratch with ``dvc repro``; data/ and dvc.lock committed."""
+    dest = tmp_path_factory.mktemp("dvc") / "mtseq"
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        if (REPO / name).is_file():  # tracked files deleted in the working tree are left out
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, dest / name)
+    cfg = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    setting = {"reference": "translate_en_de", "auxiliary": {"parse_en": [0.1]}}
+    cfg["grid"] = {"seeds": [1], "settings": {"one_to_many": setting}}
+    (dest / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    _run(["git", "init", "-q"], dest)
+    _git(dest, "add", "-A")
+    _git(dest, "commit", "-qm", "tiny")
+    _dvc(dest, "repro")
+    _dvc(dest, "add", "data")  # the tiny corpus replaces the default one in data.dvc
+    _git(dest, "add", "-A")
+    _git(dest, "commit", "-qm", "reproduced")
+    return dest
+
+
+def test_repro_from_scratch_leaves_the_pipeline_up_to_date(repo):
+    status = _dvc(repo, "status").stdout
+    assert "up to date" in status.lower(), status
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())
+    assert set(lock["stages"]) == {"data", "grid"}
+    assert {o["path"] for o in lock["stages"]["grid"]["outs"]} == set(OUTS[1:])
+    metrics = json.loads((repo / "results" / "metrics.json").read_text())
+    assert "parse0.1" in metrics["one_to_many"]
+
+
+def test_push_then_pull_restores_data_and_results_bit_identically(repo):
+    assert "(default)" in _dvc(repo, "remote", "list").stdout
+    before = _hashes(repo)
+    assert any(k.startswith("data/") for k in before) and "results/metrics.json" in before
+    _dvc(repo, "push")
+    store = repo.parent / "mtseq-dvc-store"
+    assert (store / "files" / "md5").is_dir()
+    shutil.rmtree(repo / ".dvc" / "cache")
+    for name in OUTS:
+        if (repo / name).is_dir():
+            shutil.rmtree(repo / name)
+        else:
+            (repo / name).unlink()
+    assert "not in cache" in _dvc(repo, "status").stdout
+    _dvc(repo, "pull")
+    assert _hashes(repo) == before
+    assert "up to date" in _dvc(repo, "status").stdout.lower()
+
+
+def _experiments(shown: list) -> dict[str, dict]:
+    """``dvc exp show --json`` rows: experiment name -> its data (params, metrics)."""
+    found = {}
+    for row in shown:
+        for exp in row.get("experiments") or []:
+            for rev in exp.get("revs") or []:
+                found[rev["name"]] = rev["data"]
+    return found
+
+
+def test_queued_experiments_over_ratios(repo):
+    try:
+        for ratio in ("0.3", "1"):
+            _dvc(repo, "exp", "run", "--queue", "-S", f"{RATIOS}=[{ratio}]", "-n", f"parse-{ratio}")
+        _dvc(repo, "exp", "run", "--run-all", timeout=900)
+        exps = _experiments(json.loads(_dvc(repo, "exp", "show", "--json").stdout))
+    finally:
+        _dvc(repo, "queue", "stop")
+    assert {"parse-0.3", "parse-1"} <= set(exps)
+    for ratio in ("0.3", "1"):
+        data = exps[f"parse-{ratio}"]
+        params = data["params"]["config/config.yaml"]["data"]
+        assert params["grid"]["settings"]["one_to_many"]["auxiliary"]["parse_en"] == [float(ratio)]
+        metrics = data["metrics"]["results/metrics.json"]["data"]["one_to_many"]
+        assert f"parse{float(ratio):g}" in metrics and "parse0.1" not in metrics
+    status = _dvc(repo, "queue", "status").stdout
+    assert "0 active" in status and "Failed" not in status, status
