@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Trainer throughput and overhead on this machine's CPU, the figures in benchmarks/RESULTS.md.
-# Usage: benchmarks/bench_train.sh [OUT_DIR]   (about 3 minutes on a 2-core CPU)
+# Trainer throughput, overhead and padding on this machine's CPU (benchmarks/RESULTS.md).
+# Usage: benchmarks/bench_train.sh [OUT_DIR]   (about 1 minute on a 2-core CPU)
+# benchmarks/bench_all.sh runs these with the decoding and workflow benchmarks.
 set -euo pipefail
 out=${1:-results/bench}
 mkdir -p "$out"
 py=${PYTHON:-.venv/bin/python}
-# the default model (config/config.yaml: 2 x 256 LSTMs, batch 64) on in-memory data, single task, 1 thread
+# the default model (config/config.yaml: 1 x 192 LSTMs, embed 128, Adam, batch 32) on in-memory data, 1 thread
 $py -m mtseq.cli bench train --updates 200 --json "$out/cpu_default_1thread.json" 2>/dev/null
 # the same on both cores
 $py -m mtseq.cli bench train --updates 200 --threads 2 --json "$out/cpu_default_2threads.json" 2>/dev/null
