@@ -18,14 +18,12 @@ import numpy as np
 from mtseq.decode.beam import translate
 from mtseq.decode.perplexity import perplexity
 from mtseq.errors import MtseqError
-from mtseq.evaluate.parseval import corpus_scores, score_sentences
 from mtseq.evaluate.textmetrics import group_references, read_image_ids, text_scores
 from mtseq.io import read_lines, write_json, write_lines
 from mtseq.layout import Layout
 from mtseq.model.multitask import load_model
 from mtseq.tasks import get_task
 from mtseq.train.examples import load_task, load_vocabs
-from mtseq.trees import delinearise, read_trees, tree_to_line
 
 log = logging.getLogger("mtseq.evaluate")
 SPLITS = ("valid", "test")
@@ -81,6 +79,10 @@ class RunEvaluator:
             scores.update(text_scores(hyps, refs, task.target))
             write_lines(self.run / f"hyp.{task_name}.{split}", hyps)
         elif task.kind == "parse":
+            # nltk (trees, scoring) takes a second to import: only runs with a parse task pay for it
+            from mtseq.evaluate.parseval import corpus_scores, score_sentences
+            from mtseq.trees import delinearise, read_trees, tree_to_line
+
             words = read_lines(files["source"])
             gold = read_trees(self.layout.parse_clean(split))
             if not (len(words) == len(gold) == len(data)):
