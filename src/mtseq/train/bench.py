@@ -100,7 +100,8 @@ def _bare_loop(
     torch.manual_seed(0)
     _reset_peak(device)
     model = BareSeq2Seq(vocab, cfg["embed"], cfg["hidden"], cfg["layers"], cfg["dropout"]).to(device)
-    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
+    opt_class = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+    opt = opt_class(model.parameters(), lr=lr, fused=True)  # the trainer's optimizer
     batches = [tuple(t.to(device) for t in b[:3]) + (b[3],) for b in batches]
     tokens = 0
     start, cpu0 = time.perf_counter(), time.process_time()

@@ -99,8 +99,8 @@ class Trainer:
         self.bpe = self.iters[self.reference].batches_per_epoch
         self.N = mixer.N
         self.params = [p for p in model.parameters() if p.requires_grad]
-        # Fused kernels: on a CPU, Adam's default per-parameter loop took a third of an update
-        # of the default model (6.2 ms of 18); fused, 0.8 ms (benchmarks/RESULTS.md).
+        # Fused kernels: on a CPU torch's default Adam is a per-parameter loop; fused, an update of
+        # the default model is 10% faster (benchmarks/optimizer_step.py, benchmarks/RESULTS.md).
         opt_class = torch.optim.Adam if cfg["optimizer"] == "adam" else torch.optim.SGD
         self.optimizer = opt_class(self.params, lr=cfg["lr"], fused=True)
         self.autocast = device.type == "cuda" and bool(cfg["bf16"])
