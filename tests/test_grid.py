@@ -176,3 +176,15 @@ def test_grid_cli_table(tmp_path, capsys, repo_root):
     )
     assert main(["grid", "--config", str(bad)]) == 2
     assert "parsee_en" in capsys.readouterr().err
+
+
+def test_the_shared_baseline_home_does_not_depend_on_key_order():
+    """A config section written back to a file has sorted keys: the home must come out the same."""
+    settings = {
+        "one_to_many": {"reference": "translate_en_de", "auxiliary": {"parse_en": [0.1]}},
+        "many_to_many": {"reference": "translate_en_de", "auxiliary": {"autoencode_en": [0.1]}},
+    }
+    for order in (settings, dict(reversed(settings.items()))):
+        cells = expand_grid({"seeds": [1], "settings": order})
+        homes = {c.setting: c.home for c in cells if c.is_baseline}
+        assert homes == {"one_to_many": "one_to_many", "many_to_many": "one_to_many"}

@@ -363,3 +363,22 @@ def data_resources(config: dict, **extra) -> dict:
     """Scheduler resources of a data job: data.resources without its nulls, then ``extra`` (nulls dropped)."""
     res = {k: v for k, v in config["data"]["resources"].items() if v is not None}
     return {**res, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def train_gpus(config: dict) -> int:
+    """GPUs per training job: ``resources.train.gpus``, or 1 with ``train.device: cuda``, else 0."""
+    gpus = config["resources"]["train"]["gpus"]
+    return int(gpus) if gpus is not None else int(config["train"]["device"] == "cuda")
+
+
+def train_resources(config: dict) -> dict:
+    """What a training job asks a scheduler for, as the Slurm plugin reads it (gpu_model only with GPUs)."""
+    res, gpus = config["resources"]["train"], train_gpus(config)
+    model = {"gpu_model": res["gpu_model"]} if gpus and res["gpu_model"] else {}
+    return {"gpu": gpus, **model, "mem_mb": res["mem_mb"], "runtime": res["runtime"]}
+
+
+def nproc_arg(config: dict) -> str:
+    """`` --nproc N`` when a training job holds several GPUs: one data-parallel process per GPU."""
+    gpus = train_gpus(config)
+    return f" --nproc {gpus}" if gpus > 1 else ""

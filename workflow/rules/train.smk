@@ -8,14 +8,7 @@ RUN = f"{RESULTS}/runs/{{setting}}/{{cell}}/seed{{seed}}"
 RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by settings trains once
 
 
-def train_resources(res):
-    """Config `resources.train` as the Slurm plugin reads it: gpu (+ gpu_model only with GPUs), mem_mb, runtime."""
-    gpus = res["gpus"] if res["gpus"] is not None else int(config["train"]["device"] == "cuda")
-    model = {"gpu_model": res["gpu_model"]} if gpus and res["gpu_model"] else {}
-    return {"gpu": gpus, **model, "mem_mb": res["mem_mb"], "runtime": res["runtime"]}
-
-
-TRAIN_RESOURCES = train_resources(config["resources"]["train"])
+TRAIN_RESOURCES = pipeline.train_resources(config)
 
 
 def cell(wc):
@@ -36,6 +29,7 @@ rule train:
         reference=lambda wc: cell(wc).reference,
         ratios=lambda wc: pipeline.ratio_args(cell(wc).ratios, cell(wc).reference),
         out=lambda wc: f"{RESULTS}/runs/{wc.setting}/{wc.cell}/seed{wc.seed}",
+        nproc=pipeline.nproc_arg(config),
     wildcard_constraints:
         seed=r"\d+",
     threads: config["train"]["threads"]
@@ -48,4 +42,4 @@ rule train:
     shell:
         "mtseq train --config {input.params} --setting {wildcards.setting} --cell {wildcards.cell}"
         " --reference {params.reference} {params.ratios} --seed {wildcards.seed} --data {ROOT}"
-        " --out {params.out} > {log} 2>&1"
+        " --out {params.out}{params.nproc} > {log} 2>&1"

@@ -23,9 +23,9 @@ setting; 0 in a ratio list folds into it.
 
 A baseline trains the reference task alone, so two settings with the same
 reference task have the same baseline run, bit for bit (the setting names
-no module and seeds no generator). It is trained once, in the first such
-setting's directory, and the later settings' baseline cells point there
-(``Cell.home``): the default grid saves three of its 54 runs.
+no module and seeds no generator). It is trained once, in the directory of the first
+such setting in the order one_to_many, many_to_one, many_to_many, and the
+others' baseline cells point there (``Cell.home``): the default grid saves three of its 54 runs.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from mtseq.errors import ConfigError
-from mtseq.tasks import TASKS, check_setting, get_task
+from mtseq.tasks import SETTINGS, TASKS, check_setting, get_task
 
 BASELINE = "baseline"
 AUX_SEP = ";"  # between auxiliary keys in table columns ('+' already joins a group)
@@ -282,13 +282,14 @@ def expand_grid(grid_cfg: Mapping) -> list[Cell]:
     if not isinstance(settings, Mapping):
         raise ConfigError("grid.settings", "must map a setting name to its grid")
     cells: list[Cell] = []
-    homes: dict[str, str] = {}  # reference task -> setting that trains its baseline
     for setting, scfg in settings.items():
-        for c in _setting_cells(str(setting), scfg, seeds):
-            if c.is_baseline:
-                c = replace(c, home=homes.setdefault(c.reference, c.setting))
-            cells.append(c)
-    return cells
+        cells.extend(_setting_cells(str(setting), scfg, seeds))
+    # The home of a shared baseline must not depend on the order of the config's keys (a config
+    # section written back to a file has them sorted): the first setting in SETTINGS order.
+    homes: dict[str, str] = {}
+    for c in sorted((c for c in cells if c.is_baseline), key=lambda c: SETTINGS.index(c.setting)):
+        homes.setdefault(c.reference, c.setting)
+    return [replace(c, home=homes[c.reference]) if c.is_baseline else c for c in cells]
 
 
 def run_dirs(grid_cfg: Mapping, results: str = "results") -> list[str]:

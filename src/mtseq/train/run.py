@@ -32,6 +32,7 @@ from mtseq.train import distributed
 from mtseq.train.checkpoint import CheckpointDir
 from mtseq.train.defaults import train_config
 from mtseq.train.examples import TaskData, load_task, load_vocabs
+from mtseq.train.gpus import claimed_device
 from mtseq.train.mixing import Mixer
 from mtseq.train.trainer import Trainer, reference_updates
 
@@ -204,9 +205,15 @@ def _prepare(out: Path, config: dict, spec: dict, digest: str, overwrite: bool, 
 
 
 def _train(spec: dict, tasks: list[str], out: Path, progress: bool, group=None) -> dict:
+    torch.set_num_threads(spec["train"]["threads"])
+    if group is not None:
+        return _train_on(group.device, spec, tasks, out, progress, group)
+    with claimed_device(resolve_device(spec["train"]["device"])) as device:
+        return _train_on(device, spec, tasks, out, progress, None)
+
+
+def _train_on(device: torch.device, spec: dict, tasks: list[str], out: Path, progress: bool, group) -> dict:
     tcfg, mcfg = spec["train"], spec["model"]
-    torch.set_num_threads(tcfg["threads"])
-    device = group.device if group else resolve_device(tcfg["device"])
     layout = Layout(spec["data"])
     vocabs, train, valid = _load_data(layout, tasks, tcfg["max_len"])
     feature_dim = next((int(d.features.shape[1]) for d in train.values() if d.features is not None), None)
