@@ -188,3 +188,4 @@ def test_the_shared_baseline_home_does_not_depend_on_key_order():
         cells = expand_grid({"seeds": [1], "settings": order})
         homes = {c.setting: c.home for c in cells if c.is_baseline}
         assert homes == {"one_to_many": "one_to_many", "many_to_many": "one_to_many"}
+        assert list(dict.fromkeys(c.setting for c in cells)) == ["one_to_many", "many_to_many"]  # the paper's order

@@ -274,22 +274,22 @@ def _setting_cells(setting: str, scfg: Mapping, seeds: tuple[int, ...]) -> list[
 
 
 def expand_grid(grid_cfg: Mapping) -> list[Cell]:
-    """Every cell of every setting, baseline first within each setting."""
+    """Every cell of every setting (one_to_many, many_to_one, many_to_many), baseline first in each."""
     if not isinstance(grid_cfg, Mapping):
         raise ConfigError("grid", "must be a mapping with 'seeds' and 'settings'")
     seeds = _seeds(grid_cfg)
     settings = grid_cfg.get("settings") or {}
     if not isinstance(settings, Mapping):
         raise ConfigError("grid.settings", "must map a setting name to its grid")
+    # Settings in the paper's order, whatever the order of the config's keys (a config section
+    # written back to a file has them sorted): tables, figures and shared-baseline homes follow it.
+    order = sorted(settings, key=lambda s: SETTINGS.index(s) if s in SETTINGS else len(SETTINGS))
     cells: list[Cell] = []
-    for setting, scfg in settings.items():
-        cells.extend(_setting_cells(str(setting), scfg, seeds))
-    # The home of a shared baseline must not depend on the order of the config's keys (a config
-    # section written back to a file has them sorted): the first setting in SETTINGS order.
     homes: dict[str, str] = {}
-    for c in sorted((c for c in cells if c.is_baseline), key=lambda c: SETTINGS.index(c.setting)):
-        homes.setdefault(c.reference, c.setting)
-    return [replace(c, home=homes[c.reference]) if c.is_baseline else c for c in cells]
+    for setting in order:
+        for c in _setting_cells(str(setting), settings[setting], seeds):
+            cells.append(replace(c, home=homes.setdefault(c.reference, c.setting)) if c.is_baseline else c)
+    return cells
 
 
 def run_dirs(grid_cfg: Mapping, results: str = "results") -> list[str]:
