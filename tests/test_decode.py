@@ -90,6 +90,8 @@ def test_beam_one_equals_greedy(trained, kind, task):
     b_hyps, b_scores = beam_search(model, task, batch, beam=1, alpha=1.0, max_len=20)
     assert g_hyps == b_hyps
     assert torch.allclose(g_scores, b_scores, atol=1e-5)
+    fast_hyps, _ = greedy(model, task, batch, max_len=20, scores=False)  # argmax of the logits
+    assert fast_hyps == g_hyps
 
 
 @pytest.mark.parametrize("kind,task", [("text", "translate_en_de"), ("image", "caption_en")])

@@ -34,10 +34,11 @@ class Decoder(nn.Module):
         memory: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
         keys: torch.Tensor | None = None,
+        log_probs: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """One decoding step: tokens [N] -> log-probabilities [N, V] and the new state."""
+        """One decoding step: tokens [N] -> log-probabilities [N, V] (or raw logits) and the new state."""
         out, state = self.lstm(self.drop(self.embedding(tokens[:, None])), state)
         if self.attention is not None:
             out = self.attention(out, memory, mask, keys)
-        logits = self.out(self.drop(out[:, 0]))
-        return torch.log_softmax(logits.float(), dim=-1), state
+        logits = self.out(self.drop(out[:, 0])).float()
+        return (torch.log_softmax(logits, dim=-1) if log_probs else logits), state
