@@ -10,6 +10,7 @@ from snakemake.settings.types import ExecMode
 from mtseq.config import validate_config
 from mtseq.errors import MtseqError
 from mtseq.locks import claim_workdir
+from mtseq.pipeline import check_parts
 
 min_version("9.0")
 
@@ -22,7 +23,9 @@ if not workflow.overwrite_configfiles:
 CONFIG_SOURCE = ", ".join(map(str, workflow.overwrite_configfiles)) or DEFAULT_CONFIG
 try:
     validate_config(config, CONFIG_SOURCE)  # snakemake.utils.validate + task/setting checks, defaults filled
+    check_parts(config)  # a task whose data part the config does not make: one line, not a missing-file trace
 except MtseqError as err:
+    err.path = err.path or CONFIG_SOURCE
     sys.exit(f"mtseq: error: {err}")
 
 

@@ -44,6 +44,6 @@ def test_locks_are_named_by_physical_id(monkeypatch):
     assert visible_ids(3) == ["0", "1", "2"]
 
 
-def test_cpu_and_explicit_devices_are_left_alone():
+def test_a_cpu_device_is_left_alone():
     with claimed_device(torch.device("cpu")) as device:
         assert device == torch.device("cpu")

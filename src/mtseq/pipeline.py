@@ -6,6 +6,7 @@ names live in one place (mtseq.layout) and are unit-testable.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import yaml
@@ -323,6 +324,19 @@ def plot_files(config: dict) -> dict[str, list[str]]:
         if spec.get("combine") == "product" and len(spec.get("auxiliary", {})) >= 2:
             out["heatmap"].append(f"{plots}/{setting}_heatmap.png")
     return out
+
+
+def trees_downloads(config: dict) -> list[str]:
+    """The treebank download `prepare_trees` waits for: none for a WSJ folder the user supplies."""
+    return [] if config["data"]["prepare"].get("trees", {}).get("wsj_root") else [download(config, "trees")]
+
+
+def trees_source_args(config: dict) -> str:
+    """``wsj --root DIR`` (WSJ by section, a path the user supplies) or ``ptb-sample --source ZIP``."""
+    root = config["data"]["prepare"].get("trees", {}).get("wsj_root")
+    if root:
+        return f"wsj --root {shlex.quote(str(root))}"
+    return f"ptb-sample --source {shlex.quote(download(config, 'trees'))}"
 
 
 def ptb_split_args(config: dict) -> str:

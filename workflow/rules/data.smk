@@ -2,11 +2,6 @@
 
 import re
 
-try:
-    pipeline.check_parts(config)  # a task whose data part is missing: one line, not a missing-file trace
-except MtseqError as err:
-    sys.exit(f"mtseq: error: {CONFIG_SOURCE}: {err}")
-
 TOKENISE = pipeline.tokenise_groups(config)
 DATA_RESOURCES = pipeline.data_resources(config)
 
@@ -139,36 +134,20 @@ if config["data"]["source"] == "fetch":
         shell:
             "mtseq prepare parallel --en {params.en:q} --de {params.de:q} {params.args} --out-root {ROOT} > {log} 2>&1"
 
-    if config["data"]["prepare"].get("trees", {}).get("wsj_root"):
-
-        rule prepare_trees:
-            output:
-                [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
-            params:
-                root=config["data"]["prepare"]["trees"]["wsj_root"],
-                splits=lambda wc: pipeline.ptb_split_args(config),
-            resources:
-                **DATA_RESOURCES,
-            log:
-                f"{LOGS}/data/prepare.trees.log",
-            shell:
-                "mtseq prepare wsj --root {params.root:q} --out-root {ROOT} {params.splits} > {log} 2>&1"
-
-    else:
-
-        rule prepare_trees:
-            input:
-                lambda wc: pipeline.download(config, "trees"),
-            output:
-                [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
-            params:
-                splits=lambda wc: pipeline.ptb_split_args(config),
-            resources:
-                **DATA_RESOURCES,
-            log:
-                f"{LOGS}/data/prepare.trees.log",
-            shell:
-                "mtseq prepare ptb-sample --source {input} --out-root {ROOT} {params.splits} > {log} 2>&1"
+    rule prepare_trees:
+        input:
+            lambda wc: pipeline.trees_downloads(config),
+        output:
+            [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
+        params:
+            source=lambda wc: pipeline.trees_source_args(config),
+            splits=lambda wc: pipeline.ptb_split_args(config),
+        resources:
+            **DATA_RESOURCES,
+        log:
+            f"{LOGS}/data/prepare.trees.log",
+        shell:
+            "mtseq prepare {params.source} --out-root {ROOT} {params.splits} > {log} 2>&1"
 
     rule prepare_caption:
         input:
