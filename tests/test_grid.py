@@ -168,7 +168,11 @@ def test_grid_cli_table(tmp_path, capsys, repo_root):
     assert main(["grid", "--config", str(repo_root / "config" / "config.yaml")]) == 0
     out = capsys.readouterr().out
     assert "one_to_many" in out and "parse0.01" in out and "ae0.1" in out
-    assert out.strip().endswith("18 cells, 51 runs")  # many_to_many trains no baseline of its own
+    cfg = yaml.safe_load((repo_root / "config" / "config.yaml").read_text())
+    cells = expand_grid(cfg["grid"])
+    own = [c for c in cells if not c.shared]  # many_to_many trains no baseline of its own
+    assert len(own) < len(cells)
+    assert out.strip().endswith(f"{len(cells)} cells, {sum(len(c.seeds) for c in own)} runs")
     assert "shared with one_to_many" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text(
@@ -189,3 +193,19 @@ def test_the_shared_baseline_home_does_not_depend_on_key_order():
         homes = {c.setting: c.home for c in cells if c.is_baseline}
         assert homes == {"one_to_many": "one_to_many", "many_to_many": "one_to_many"}
         assert list(dict.fromkeys(c.setting for c in cells)) == ["one_to_many", "many_to_many"]  # the paper's order
+
+
+def test_extra_baseline_seeds_go_to_the_baseline_only():
+    cells = expand_grid(
+        {
+            **grid(one_to_many={"reference": "translate_en_de", "auxiliary": {"parse_en": [0.1]}}),
+            "seeds": [1, 2],
+            "extra_baseline_seeds": [7, 8],
+        }
+    )
+    by_id = {c.cell: c.seeds for c in cells}
+    assert by_id == {"baseline": (1, 2, 7, 8), "parse0.1": (1, 2)}
+    with pytest.raises(ConfigError, match="grid.extra_baseline_seeds"):
+        expand_grid(
+            {**grid(one_to_many={"reference": "translate_en_de"}), "seeds": [1, 2], "extra_baseline_seeds": [2]}
+        )

@@ -140,7 +140,7 @@ def test_attention_on_and_off_both_train(attention, score):
     opt = torch.optim.Adam(model.parameters(), lr=0.03)
     batches = {t: _batch(t, n=8) for t in ("translate_en_de", "caption_en")}
     first = {t: model(t, b).item() for t, b in batches.items()}
-    for _ in range(60):
+    for _ in range(120):
         for t, b in batches.items():
             opt.zero_grad()
             (model(t, b) / b.size).backward()

@@ -8,6 +8,7 @@ the Snakefile imports this at every start.
 Config shape (``config["grid"]``)::
 
     seeds: [1, 2, 3]
+    extra_baseline_seeds: [4, 5]   # the baseline, compared with every cell, gets more runs
     settings:
       many_to_many:
         reference: translate_en_de
@@ -198,16 +199,25 @@ def parse_cell_id(cid: str, keys: Iterable[str] | None = None) -> dict[str, floa
 # -- expansion ----------------------------------------------------------------
 
 
-def _seeds(grid_cfg: Mapping) -> tuple[int, ...]:
-    seeds = grid_cfg.get("seeds", [1, 2, 3])
-    if not isinstance(seeds, list) or not seeds:
-        raise ConfigError("grid.seeds", "must be a non-empty list of integers")
+def _seed_list(seeds, key: str, allow_empty: bool = False) -> tuple[int, ...]:
+    if not isinstance(seeds, list) or not (seeds or allow_empty):
+        raise ConfigError(key, "must be a non-empty list of integers")
     for s in seeds:
         if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-            raise ConfigError("grid.seeds", f"seed {s!r} is not a non-negative integer")
+            raise ConfigError(key, f"seed {s!r} is not a non-negative integer")
     if len(set(seeds)) != len(seeds):
-        raise ConfigError("grid.seeds", "seeds must be unique")
+        raise ConfigError(key, "seeds must be unique")
     return tuple(seeds)
+
+
+def _seeds(grid_cfg: Mapping) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(every cell's seeds, the baseline's): the baseline, which every cell is compared with, may
+    have extra seeds; each cell still pairs with it on the shared ones."""
+    seeds = _seed_list(grid_cfg.get("seeds", [1, 2, 3]), "grid.seeds")
+    extra = _seed_list(grid_cfg.get("extra_baseline_seeds") or [], "grid.extra_baseline_seeds", True)
+    if set(extra) & set(seeds):
+        raise ConfigError("grid.extra_baseline_seeds", f"seed {sorted(set(extra) & set(seeds))[0]} is in grid.seeds")
+    return seeds, seeds + extra
 
 
 def _ratios(values, key: str) -> list[float]:
@@ -223,7 +233,9 @@ def _ratios(values, key: str) -> list[float]:
     return out
 
 
-def _setting_cells(setting: str, scfg: Mapping, seeds: tuple[int, ...]) -> list[Cell]:
+def _setting_cells(
+    setting: str, scfg: Mapping, seeds: tuple[int, ...], base_seeds: tuple[int, ...] | None = None
+) -> list[Cell]:
     base = f"grid.settings.{setting}"
     if not isinstance(scfg, Mapping):
         raise ConfigError(base, "must be a mapping with 'reference' and 'auxiliary'")
@@ -269,7 +281,7 @@ def _setting_cells(setting: str, scfg: Mapping, seeds: tuple[int, ...]) -> list[
         aux = {k: r for k, r in combo.items() if r > 0}
         cid = cell_id(aux)
         if cid not in cells:
-            cells[cid] = Cell(setting, cid, reference, aux, seeds)
+            cells[cid] = Cell(setting, cid, reference, aux, seeds if aux else (base_seeds or seeds))
     return list(cells.values())
 
 
@@ -277,7 +289,7 @@ def expand_grid(grid_cfg: Mapping) -> list[Cell]:
     """Every cell of every setting (one_to_many, many_to_one, many_to_many), baseline first in each."""
     if not isinstance(grid_cfg, Mapping):
         raise ConfigError("grid", "must be a mapping with 'seeds' and 'settings'")
-    seeds = _seeds(grid_cfg)
+    seeds, base_seeds = _seeds(grid_cfg)
     settings = grid_cfg.get("settings") or {}
     if not isinstance(settings, Mapping):
         raise ConfigError("grid.settings", "must map a setting name to its grid")
@@ -287,7 +299,7 @@ def expand_grid(grid_cfg: Mapping) -> list[Cell]:
     cells: list[Cell] = []
     homes: dict[str, str] = {}
     for setting in order:
-        for c in _setting_cells(str(setting), settings[setting], seeds):
+        for c in _setting_cells(str(setting), settings[setting], seeds, base_seeds):
             cells.append(replace(c, home=homes.setdefault(c.reference, c.setting)) if c.is_baseline else c)
     return cells
 

@@ -1,14 +1,21 @@
-"""Significance of every grid cell against its setting's baseline.
+"""Test-set uncertainty of every grid cell's delta against its setting's baseline.
 
 Which tests run: for each setting and each task with test outputs in both
 a cell and the baseline, the task's main metric on the test split -
-BLEU (sacrebleu paired bootstrap) for translation and captioning from
-``hyp.<task>.test``, parse F1 from ``parse_stats.test.json``. Perplexity
-has no per-sentence outputs here and gets no p value. In practice only the
-reference task qualifies: the single-task baseline has no auxiliary outputs.
+BLEU for translation and captioning from ``hyp.<task>.test`` (Moses-
+tokenised, detokenised before scoring like the reported BLEU), parse F1
+from ``parse_stats.test.json``. Perplexity has no per-sentence outputs here
+and gets no p value. In practice only the reference task qualifies: the
+single-task baseline has no auxiliary outputs.
 
-Seeds are pooled as documented in :mod:`mtseq.evaluate.significance`,
-over the seeds that the cell and the baseline both have.
+What each test does (:mod:`mtseq.evaluate.significance`): every run of the
+cell and every run of the baseline that has outputs takes part, each side
+with its own seeds (the baseline may have more); whole test sentences are
+resampled and the statistic is the delta the tables report, mean over the
+cell's runs minus mean over the baseline's runs of the corpus metric. Its
+null is "the same trained models on another test set drawn from the same
+distribution": a p value and interval of test-set uncertainty only, not of
+seed variance.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from mtseq.analysis.grid import BASELINE
 from mtseq.analysis.runs import Run, hyp_path, parse_stats_path
 from mtseq.analysis.stats import main_metric
@@ -24,9 +33,9 @@ from mtseq.errors import MtseqError
 from mtseq.evaluate.significance import (
     DEFAULT_SAMPLES,
     PairedResult,
-    paired_bootstrap_stats,
-    paired_bootstrap_text,
-    pool_seeds,
+    TextScorer,
+    f1_from_counts,
+    paired_bootstrap,
 )
 from mtseq.evaluate.textmetrics import read_references, task_lang, task_references
 from mtseq.io import read_lines
@@ -62,7 +71,7 @@ def _read_hyps(run: Run, task: str, n_refs: int) -> list[str]:
     return hyps
 
 
-def _read_stats(run: Run) -> list[list[float]]:
+def _read_stats(run: Run) -> np.ndarray:
     path = parse_stats_path(run.run_dir, SPLIT)
     try:
         stats = json.loads(path.read_text(encoding="utf-8"))
@@ -70,7 +79,11 @@ def _read_stats(run: Run) -> list[list[float]]:
         raise MtseqError(f"unreadable parse statistics ({err})", path) from None
     if not isinstance(stats, list) or not all(isinstance(s, list) and len(s) == 3 for s in stats):
         raise MtseqError("expected a list of [matched, gold, test]", path)
-    return stats
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for s in stats for x in s):
+        raise MtseqError("parse statistics must be numbers [matched, gold, test]", path)
+    if not stats:
+        raise MtseqError("no parse statistics (empty list)", path)
+    return np.asarray(stats, dtype=float).reshape(len(stats), 3)
 
 
 def _has_output(run: Run, task: str) -> bool:
@@ -95,54 +108,48 @@ def setting_pvalues(
     tasks = sorted({t for r in runs for t in r.ratios})
     out: dict[tuple[str, str], PairedResult] = {}
     for task in tasks:
-        base_seeds = [s for s, r in sorted(baseline.items()) if _has_output(r, task)]
-        if not base_seeds:
-            continue
-        # group cells by the seeds they share with the baseline: one test per group
-        groups: dict[tuple[int, ...], list[str]] = defaultdict(list)
-        for cell, seeds in by_cell.items():
-            if cell == BASELINE:
-                continue
-            common = tuple(s for s in base_seeds if s in seeds and _has_output(seeds[s], task))
-            if common:
-                groups[common].append(cell)
-        if groups:
-            out.update(_task_pvalues(task, baseline, by_cell, groups, data_root, n_samples))
+        base_runs = [r for _, r in sorted(baseline.items()) if _has_output(r, task)]
+        cells = {
+            cell: [r for _, r in sorted(seeds.items()) if _has_output(r, task)]
+            for cell, seeds in by_cell.items()
+            if cell != BASELINE
+        }
+        cells = {cell: rs for cell, rs in cells.items() if rs}
+        if base_runs and cells:
+            out.update(_task_pvalues(task, base_runs, cells, data_root, n_samples))
     return out
 
 
 def _task_pvalues(
     task: str,
-    baseline: dict[int, Run],
-    by_cell: dict[str, dict[int, Run]],
-    groups: dict[tuple[int, ...], list[str]],
+    base_runs: list[Run],
+    cells: dict[str, list[Run]],
     data_root: str | Path | None,
     n_samples: int,
 ) -> dict[tuple[str, str], PairedResult]:
-    """One paired test per group of cells sharing the same seeds with the baseline."""
+    """One sentence bootstrap per cell: all its runs with outputs against all the baseline's."""
     metric = main_metric(task)
     column = f"{task}.{SPLIT}.{metric}"
-    kind = get_task(task).kind
     out = {}
-    if kind == "parse":
-        for seeds, cells in groups.items():
-            base = pool_seeds({s: _read_stats(baseline[s]) for s in seeds}, seeds)
-            for cell in cells:
-                sys_ = pool_seeds({s: _read_stats(by_cell[cell][s]) for s in seeds}, seeds)
-                if len(sys_) != len(base):
-                    raise MtseqError(
-                        f"{len(sys_)} parse statistics, the baseline has {len(base)}", by_cell[cell][seeds[0]].run_dir
-                    )
-                out[(cell, column)] = paired_bootstrap_stats(base, sys_, metric=metric, n_samples=n_samples)
+    if get_task(task).kind == "parse":
+        base = [_read_stats(r) for r in base_runs]
+        n = len(base[0])
+        for run, stats in zip(base_runs, base):
+            if len(stats) != n:
+                raise MtseqError(f"{len(stats)} parse statistics, the baseline has {n}", run.run_dir)
+        for cell, rs in cells.items():
+            sys_ = [_read_stats(r) for r in rs]
+            for run, stats in zip(rs, sys_):
+                if len(stats) != n:
+                    raise MtseqError(f"{len(stats)} parse statistics, the baseline has {n}", run.run_dir)
+            out[(cell, column)] = paired_bootstrap(base, sys_, f1_from_counts, metric, n_samples)
         return out
-    refs = _references(baseline[next(iter(groups))[0]], task, data_root)
-    lang = task_lang(task)
-    for seeds, cells in groups.items():
-        base = pool_seeds({s: _read_hyps(baseline[s], task, len(refs)) for s in seeds}, seeds)
-        systems = {
-            cell: pool_seeds({s: _read_hyps(by_cell[cell][s], task, len(refs)) for s in seeds}, seeds) for cell in cells
-        }
-        results = paired_bootstrap_text(base, systems, refs * len(seeds), lang, (metric,), n_samples)
-        for cell, res in results.items():
-            out[(cell, column)] = res[metric]
+    refs = _references(base_runs[0], task, data_root)
+    scorer = TextScorer(metric, refs, task_lang(task))
+    base = [scorer.stats(_read_hyps(r, task, len(refs))) for r in base_runs]
+    for cell, rs in cells.items():
+        sys_ = [scorer.stats(_read_hyps(r, task, len(refs))) for r in rs]
+        out[(cell, column)] = paired_bootstrap(
+            base, sys_, scorer.score, metric, n_samples, metric_signature=scorer.signature()
+        )
     return out

@@ -184,7 +184,7 @@ def bench_decode(
     if not sources:
         raise MtseqError("no sentences to decode", data)
     torch.manual_seed(seed)
-    model = build_model(mcfg, [task], sizes).to(device)
+    model = build_model(mcfg, [task], sizes, seed=seed).to(device)
     train_s = _train(model, train, task, tcfg, seed, device) if train_updates else 0.0
     model.eval()
     bare = bare_copy(model, task)

@@ -1,32 +1,35 @@
-"""Paired bootstrap resampling of a grid cell against the single-task baseline.
+"""Test-set uncertainty of a grid cell's delta against the single-task baseline.
 
-BLEU and chrF go through sacrebleu's own paired bootstrap
-(``sacrebleu.significance.PairedTest(test_type="bs")``, the Moses
-``bootstrap-hypothesis-difference-significance.pl`` procedure) so that the
-p values match what ``sacrebleu --paired-bs`` prints. Its seed is
-sacrebleu's ``SACREBLEU_SEED`` (default 12345) and is part of the returned
-signature. Metrics that decompose into per-sentence sufficient statistics
-(parse F1 from matched / gold / test bracket counts) use
-:func:`paired_bootstrap_stats`, the same test statistic on a seeded numpy
-Generator.
+What is tested: a cell trained with seeds c_1..c_k and the baseline trained
+with seeds b_1..b_m (the sets may differ) are compared on the statistic the
+tables report, ``delta = mean_s metric(cell run s) - mean_s metric(baseline
+run s)``, each metric a corpus score over the whole test set. The bootstrap
+resamples whole test sentences: one draw of n sentence indices (with
+replacement) is applied to every run of both sides, each run's corpus metric
+is recomputed on that resample and the seed means are differenced. A
+sentence thereby keeps all its outputs together, across seeds and sides.
 
-Seeds are pooled: a cell trained with seeds 1..k and the baseline trained
-with the same seeds each contribute the concatenation of their k test
-outputs (seed order), the references repeated k times, and one paired test
-compares the two pools. Resampling a sentence index then draws the same
-sentence from the same seed in both systems. This compares the systems
-averaged over training seeds with one test instead of k tests to combine;
-it does not model between-seed variance beyond what the pooled sentences
-show, which is why the tables also give a t-interval over seeds.
+What the null is: the *same trained models* score equally in expectation on
+another test set drawn from the same distribution. This is test-set
+uncertainty only; it says nothing about what retraining with other seeds
+would give (seed variance is inferred elsewhere, from per-run scores).
 
-One correction to the Moses statistic: two systems with exactly equal
-scores get p = 1. The Moses/sacrebleu count (resampled centred differences
-strictly greater than the observed one) is 0 there, which would report
-identical systems as different at p = 1/(n+1).
+The p value is two-sided by the shift method, ``p = (1 + #{|d*_b -
+mean(d*)| >= |d_obs|}) / (B + 1)``: the bootstrap distribution centred on 0
+stands in for the null distribution of delta. Identical outputs give
+d_obs = 0 and p = 1. The interval is the 95% percentile interval of d*.
+(The Moses / ``sacrebleu --paired-bs`` count, "centred difference > observed
+difference", is one-sided and rejects about twice too often as two-sided.)
+
+Metrics are computed from per-sentence sufficient statistics so that a
+resample is a matrix product: BLEU and chrF from sacrebleu's own segment
+statistics (the corpus scores equal ``sacrebleu.corpus_bleu``/``corpus_chrf``
+exactly), parse F1 from [matched, gold, test] bracket counts.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,13 +38,17 @@ import numpy as np
 from mtseq.errors import MtseqError
 from mtseq.evaluate.textmetrics import detokenize, ref_streams
 
-DEFAULT_SAMPLES = 1000
+DEFAULT_SAMPLES = 10000
 DEFAULT_SEED = 12345
+# Cells of the resample-count matrix held at once (chunk rows x n sentences): 2M x 8 bytes = 16 MB.
+CHUNK_CELLS = 2_000_000
+
+Score = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
 class PairedResult:
-    """One system against the baseline on one metric."""
+    """One cell against the baseline on one metric: seed-mean scores, p value and CI of the delta."""
 
     metric: str
     baseline: float
@@ -50,6 +57,8 @@ class PairedResult:
     n_segments: int
     n_samples: int
     signature: str = ""
+    ci_low: float = math.nan
+    ci_high: float = math.nan
 
     @property
     def delta(self) -> float:
@@ -59,74 +68,7 @@ class PairedResult:
         return self.p_value < alpha
 
 
-def pool_seeds(outputs_by_seed: Mapping[int, Sequence], seeds: Sequence[int]) -> list:
-    """Concatenate per-seed outputs (hypotheses or statistics) in the given seed order."""
-    pooled: list = []
-    for s in seeds:
-        pooled.extend(outputs_by_seed[s])
-    return pooled
-
-
-def _p_value(sample_diffs: np.ndarray, observed: float) -> float:
-    """Moses/sacrebleu two-sided p: centred |resampled diff| beyond |observed diff|."""
-    if observed == 0.0:
-        return 1.0
-    centred = sample_diffs - sample_diffs.mean()
-    return float((np.sum(centred > observed) + 1) / (len(sample_diffs) + 1))
-
-
-_SACREBLEU_METRICS = {"bleu": "BLEU", "chrf": "chrF2"}
-
-
-def paired_bootstrap_text(
-    baseline: Sequence[str],
-    systems: Mapping[str, Sequence[str]],
-    refs: Sequence[Sequence[str]],
-    lang: str,
-    metrics: Sequence[str] = ("bleu",),
-    n_samples: int = DEFAULT_SAMPLES,
-) -> dict[str, dict[str, PairedResult]]:
-    """sacrebleu paired bootstrap of each system against the baseline.
-
-    Inputs are Moses-tokenised and are detokenised first, like the reported
-    BLEU; ``refs[i]`` holds the references of segment i (pool them with
-    :func:`pool_seeds` when systems are pooled over seeds). Returns
-    ``{system: {metric: PairedResult}}`` with metric in ``bleu``/``chrf``.
-    """
-    from sacrebleu.metrics import BLEU, CHRF
-    from sacrebleu.significance import PairedTest
-
-    for name, hyps in systems.items():
-        if len(hyps) != len(baseline):
-            raise MtseqError(f"system {name!r} has {len(hyps)} segments, the baseline {len(baseline)}")
-    if len(refs) != len(baseline):
-        raise MtseqError(f"{len(refs)} reference sets for {len(baseline)} segments")
-    if not systems:
-        return {}
-    unknown = set(metrics) - set(_SACREBLEU_METRICS)
-    if unknown:
-        raise MtseqError(f"no sacrebleu paired test for metric(s) {sorted(unknown)}")
-    factories = {"bleu": BLEU, "chrf": CHRF}
-    named = [("__baseline__", detokenize(baseline, lang))]
-    named += [(name, detokenize(h, lang)) for name, h in systems.items()]
-    streams = ref_streams([detokenize(r, lang) for r in refs])
-    test = PairedTest(
-        named,
-        {_SACREBLEU_METRICS[m]: factories[m]() for m in metrics},
-        streams,
-        test_type="bs",
-        n_samples=n_samples,
-    )
-    signatures, scores = test()
-    out: dict[str, dict[str, PairedResult]] = {name: {} for name in systems}
-    for m in metrics:
-        key = _SACREBLEU_METRICS[m]
-        base = scores[key][0].score
-        for i, name in enumerate(systems, 1):
-            res = scores[key][i]
-            p = 1.0 if res.score == base else float(res.p_value)
-            out[name][m] = PairedResult(m, base, res.score, p, len(baseline), n_samples, str(signatures[key]))
-    return out
+# ---------------------------------------------------------------- metrics from summed statistics
 
 
 def f1_from_counts(sums: np.ndarray) -> np.ndarray:
@@ -138,36 +80,270 @@ def f1_from_counts(sums: np.ndarray) -> np.ndarray:
         return np.where(denom > 0, 200.0 * matched / np.where(denom > 0, denom, 1), 0.0)
 
 
-def paired_bootstrap_stats(
-    baseline: Sequence[Sequence[float]],
-    system: Sequence[Sequence[float]],
-    score: Callable[[np.ndarray], np.ndarray] = f1_from_counts,
+_MY_LOG_ZERO = -9999999999.0  # sacrebleu.utils.my_log(0)
+
+
+def bleu_from_stats(
+    sums: np.ndarray,
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    effective_order: bool = False,
+    max_ngram_order: int = 4,
+) -> np.ndarray:
+    """``sacrebleu.metrics.BLEU.compute_bleu`` vectorised over the leading axes.
+
+    ``sums[..., :]`` = [hyp_len, ref_len, correct_1..N, total_1..N] summed over
+    sentences. Mirrors sacrebleu operation by operation (the stop at the first
+    order without n-grams, the doubling 'exp' smoothing, my_log(0)) so that the
+    score equals sacrebleu's corpus BLEU.
+    """
+    from sacrebleu.metrics import BLEU
+
+    if smooth_method not in BLEU.SMOOTH_DEFAULTS:
+        raise MtseqError(f"unknown BLEU smoothing {smooth_method!r}")
+    if smooth_value is None:
+        smooth_value = BLEU.SMOOTH_DEFAULTS[smooth_method]
+    sums = np.asarray(sums, dtype=float)
+    n = max_ngram_order
+    if sums.shape[-1] != 2 + 2 * n:
+        raise MtseqError(f"BLEU statistics need {2 + 2 * n} columns, got {sums.shape[-1]}")
+    sys_len, ref_len = sums[..., 0], sums[..., 1]
+    correct, total = sums[..., 2 : 2 + n].copy(), sums[..., 2 + n :].copy()
+    no_match = ~np.any(correct != 0, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        bp = np.where(sys_len < ref_len, np.where(sys_len > 0, np.exp(1 - ref_len / sys_len), 0.0), 1.0)
+        if smooth_method == "add-k":
+            correct[..., 1:] += smooth_value
+            total[..., 1:] += smooth_value
+        alive = np.cumprod(total != 0, axis=-1).astype(bool)  # sacrebleu breaks at the first empty order
+        zero = alive & (correct == 0)
+        safe_total = np.where(alive, total, 1.0)
+        prec = np.where(alive, 100.0 * correct / safe_total, 0.0)
+        if smooth_method == "exp":
+            mteval = 2.0 ** np.cumsum(zero, axis=-1)
+            prec = np.where(zero, 100.0 / (mteval * safe_total), prec)
+        elif smooth_method == "floor":
+            prec = np.where(zero, 100.0 * smooth_value / safe_total, prec)
+        logs = np.where(prec == 0, _MY_LOG_ZERO, np.log(np.where(prec == 0, 1.0, prec)))
+        if effective_order:
+            eff = alive.sum(axis=-1)
+            logs = np.where(alive, logs, 0.0)
+        else:
+            eff = np.full(sys_len.shape, n)
+        # sacrebleu sums the logs left to right
+        acc = logs[..., 0]
+        for k in range(1, n):
+            acc = acc + logs[..., k]
+        score = bp * np.exp(acc / np.maximum(eff, 1))
+    return np.where(no_match, 0.0, score)
+
+
+def chrf_from_stats(
+    sums: np.ndarray, char_order: int = 6, word_order: int = 0, beta: int = 2, eps_smoothing: bool = False
+) -> np.ndarray:
+    """``sacrebleu.metrics.CHRF._compute_f_score`` vectorised over the leading axes.
+
+    ``sums[..., :]`` = [n_hyp, n_ref, n_match] per order, char orders then word orders.
+    """
+    order = char_order + word_order
+    sums = np.asarray(sums, dtype=float)
+    if sums.shape[-1] != 3 * order:
+        raise MtseqError(f"chrF statistics need {3 * order} columns, got {sums.shape[-1]}")
+    st = sums.reshape(sums.shape[:-1] + (order, 3))
+    n_hyp, n_ref, n_match = st[..., 0], st[..., 1], st[..., 2]
+    eps, factor = 1e-16, beta**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prec = np.where(n_hyp > 0, n_match / np.where(n_hyp > 0, n_hyp, 1), eps)
+        rec = np.where(n_ref > 0, n_match / np.where(n_ref > 0, n_ref, 1), eps)
+        if eps_smoothing:
+            denom = factor * prec + rec
+            f = np.where(denom > 0, (1 + factor) * prec * rec / np.where(denom > 0, denom, 1), eps)
+            acc = f[..., 0]
+            for k in range(1, order):
+                acc = acc + f[..., k]
+            return 100 * acc / order
+        valid = (n_hyp > 0) & (n_ref > 0)
+        p_acc, r_acc = np.zeros(prec.shape[:-1]), np.zeros(prec.shape[:-1])
+        for k in range(order):
+            p_acc = p_acc + np.where(valid[..., k], prec[..., k], 0.0)
+            r_acc = r_acc + np.where(valid[..., k], rec[..., k], 0.0)
+        eff = valid.sum(axis=-1)
+        avg_p = np.where(eff > 0, p_acc / np.maximum(eff, 1), 0.0)
+        avg_r = np.where(eff > 0, r_acc / np.maximum(eff, 1), 0.0)
+        num = (1 + factor) * avg_p * avg_r
+        den = factor * avg_p + avg_r
+        return np.where(avg_p + avg_r != 0, 100 * (num / np.where(den != 0, den, 1)), 0.0)
+
+
+# ---------------------------------------------------------------- per-sentence statistics of text
+
+
+def _sacrebleu_metric(metric: str, references: list[list[str | None]]):
+    """sacrebleu's metric with its default settings (those of the reported scores), references cached."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    if metric == "bleu":
+        return BLEU(references=references)
+    if metric == "chrf":
+        return CHRF(references=references)
+    raise MtseqError(f"no per-sentence statistics for metric {metric!r} (known: bleu, chrf)")
+
+
+class TextScorer:
+    """Per-sentence sufficient statistics of one metric against fixed references.
+
+    References are Moses-tokenised, ``refs[i]`` every reference of segment i
+    (several for a captioned image); they are detokenised and cached once,
+    and each hypothesis file is detokenised like the reported scores.
+    """
+
+    def __init__(self, metric: str, refs: Sequence[Sequence[str]], lang: str):
+        if not refs:
+            raise MtseqError("no reference sets to score against")
+        for i, r in enumerate(refs):
+            if not r:
+                raise MtseqError(f"segment {i + 1} has no reference")
+        self.metric, self.lang, self.n = metric, lang, len(refs)
+        self._m = _sacrebleu_metric(metric, ref_streams([detokenize(r, lang) for r in refs]))
+
+    def stats(self, hyps: Sequence[str]) -> np.ndarray:
+        """[n, k] statistics of the Moses-tokenised hypotheses ``hyps``."""
+        if len(hyps) != self.n:
+            raise MtseqError(f"{len(hyps)} hypotheses but {self.n} reference sets")
+        rows = self._m._extract_corpus_statistics(detokenize(hyps, self.lang), None)
+        return np.asarray(rows, dtype=float).reshape(self.n, -1)
+
+    def score(self, sums: np.ndarray) -> np.ndarray:
+        """The corpus metric of summed statistics, with this scorer's sacrebleu settings."""
+        m = self._m
+        if self.metric == "bleu":
+            return bleu_from_stats(sums, m.smooth_method, m.smooth_value, m.effective_order, m.max_ngram_order)
+        return chrf_from_stats(sums, m.char_order, m.word_order, m.beta, m.eps_smoothing)
+
+    def signature(self) -> str:
+        return str(self._m.get_signature())
+
+
+# ---------------------------------------------------------------- the bootstrap
+
+
+def _stack(runs: Sequence[Sequence[Sequence[float]]], side: str) -> np.ndarray:
+    """Runs of one side -> [n, seeds, k] float array; refuses ragged or empty input."""
+    if len(runs) == 0:
+        raise MtseqError(f"the {side} has no runs to compare")
+    arrays = [np.asarray(r, dtype=float) for r in runs]
+    shapes = {a.shape for a in arrays}
+    if len(shapes) != 1 or arrays[0].ndim != 2 or len(arrays[0]) == 0:
+        raise MtseqError(f"the {side}'s runs must be equal non-empty [n, k] arrays, got shapes {sorted(shapes)}")
+    return np.stack(arrays, axis=1)
+
+
+def resample_counts(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
+    """[rows, n] float counts: how often each of n sentences is drawn in each of ``rows`` resamples."""
+    idx = rng.integers(0, n, size=(rows, n))
+    idx += (np.arange(rows) * n)[:, None]
+    return np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n).astype(float)
+
+
+def seed_mean_delta_bootstrap(
+    baseline: Sequence[Sequence[Sequence[float]]],
+    system: Sequence[Sequence[Sequence[float]]],
+    score: Score = f1_from_counts,
+    n_samples: int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float, np.ndarray]:
+    """(seed-mean baseline, seed-mean system, B bootstrap deltas) by resampling whole sentences.
+
+    ``baseline[s][i]`` / ``system[s][i]`` are the statistics of sentence i in
+    run s of each side; ``score`` maps summed statistics (leading axes
+    vectorised) to the corpus metric. Resamples are drawn in chunks so memory
+    stays at about CHUNK_CELLS floats whatever B.
+    """
+    base, sys_ = _stack(baseline, "baseline"), _stack(system, "system")
+    if base.shape[0] != sys_.shape[0] or base.shape[2] != sys_.shape[2]:
+        raise MtseqError(
+            f"the system has {sys_.shape[0]} sentences x {sys_.shape[2]} statistics, "
+            f"the baseline {base.shape[0]} x {base.shape[2]}"
+        )
+    if n_samples < 1:
+        raise MtseqError(f"bootstrap samples must be positive, got {n_samples}")
+    n, n_base, k = base.shape
+    both = np.concatenate([base, sys_], axis=1).reshape(n, -1)  # [n, (seeds_b + seeds_s) * k]
+
+    def deltas(sums: np.ndarray) -> np.ndarray:
+        scores = score(sums.reshape(sums.shape[0], -1, k))
+        return scores[:, n_base:].mean(axis=1) - scores[:, :n_base].mean(axis=1)
+
+    full = score(both.sum(axis=0).reshape(-1, k))
+    base_mean, sys_mean = float(full[:n_base].mean()), float(full[n_base:].mean())
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(n_samples, CHUNK_CELLS // n))
+    out = np.empty(n_samples)
+    for start in range(0, n_samples, chunk):
+        rows = min(chunk, n_samples - start)
+        out[start : start + rows] = deltas(resample_counts(rng, rows, n) @ both)
+    return base_mean, sys_mean, out
+
+
+def two_sided_p(sample_deltas: np.ndarray, observed: float) -> float:
+    """Shift-method p: share of centred bootstrap deltas at least as extreme as the observed one."""
+    centred = np.abs(sample_deltas - sample_deltas.mean())
+    return float((np.sum(centred >= abs(observed)) + 1) / (len(sample_deltas) + 1))
+
+
+def paired_bootstrap(
+    baseline: Sequence[Sequence[Sequence[float]]],
+    system: Sequence[Sequence[Sequence[float]]],
+    score: Score = f1_from_counts,
     metric: str = "f1",
     n_samples: int = DEFAULT_SAMPLES,
     seed: int = DEFAULT_SEED,
+    metric_signature: str = "",
 ) -> PairedResult:
-    """Paired bootstrap over per-sentence sufficient statistics.
+    """Sentence bootstrap of the seed-mean delta (module docstring): p value and 95% CI."""
+    base_mean, sys_mean, d = seed_mean_delta_bootstrap(baseline, system, score, n_samples, seed)
+    observed = sys_mean - base_mean
+    p = two_sided_p(d, observed)
+    lo, hi = np.percentile(d, [2.5, 97.5])
+    sig = (
+        f"sentence-bs|delta:seed-mean|seeds:{len(system)}v{len(baseline)}|n:{n_samples}|seed:{seed}"
+        f"|p:two-sided-shift|ci:95-percentile|metric:{metric}"
+    )
+    if metric_signature:
+        sig += f"|{metric_signature}"
+    n = len(np.asarray(baseline[0]))
+    return PairedResult(metric, base_mean, sys_mean, p, n, n_samples, sig, float(lo), float(hi))
 
-    ``baseline[i]`` and ``system[i]`` are the statistics of sentence i (e.g.
-    [matched, gold, test] brackets); ``score`` maps summed statistics
-    (vectorised over leading axes) to the corpus metric. Same test statistic
-    as sacrebleu's paired bootstrap, so p values of both kinds read alike.
+
+def paired_bootstrap_text(
+    baseline: Sequence[Sequence[str]],
+    systems: Mapping[str, Sequence[Sequence[str]]],
+    refs: Sequence[Sequence[str]],
+    lang: str,
+    metrics: Sequence[str] = ("bleu",),
+    n_samples: int = DEFAULT_SAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, dict[str, PairedResult]]:
+    """Each system's runs against the baseline's runs, on BLEU and/or chrF.
+
+    ``baseline`` and each ``systems[name]`` are lists of runs (one per seed),
+    each the Moses-tokenised hypotheses of every segment; ``refs[i]`` holds
+    the references of segment i. Returns ``{system: {metric: PairedResult}}``.
     """
-    base = np.asarray(baseline, dtype=float)
-    sys_ = np.asarray(system, dtype=float)
-    if base.ndim != 2 or base.shape != sys_.shape or len(base) == 0:
-        raise MtseqError(
-            f"paired statistics must be two equal non-empty [n, k] arrays, got {base.shape} and {sys_.shape}"
-        )
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(base), size=(n_samples, len(base)))
-    # counts[j, i]: how often sentence i is drawn in resample j; sums = counts @ stats
-    counts = np.zeros((n_samples, len(base)))
-    np.add.at(counts, (np.arange(n_samples)[:, None], idx), 1.0)
-    base_scores = score(counts @ base)
-    sys_scores = score(counts @ sys_)
-    observed_base = float(score(base.sum(axis=0)))
-    observed_sys = float(score(sys_.sum(axis=0)))
-    p = _p_value(np.abs(sys_scores - base_scores), abs(observed_sys - observed_base))
-    sig = f"paired-bs|n:{n_samples}|seed:{seed}|metric:{metric}"
-    return PairedResult(metric, observed_base, observed_sys, p, len(base), n_samples, sig)
+    for name, runs in {"the baseline": baseline, **{f"system {k!r}": v for k, v in systems.items()}}.items():
+        if not runs:
+            raise MtseqError(f"{name} has no runs to compare")
+        for hyps in runs:
+            if len(hyps) != len(refs):
+                raise MtseqError(f"{name} has a run with {len(hyps)} segments for {len(refs)} reference sets")
+    out: dict[str, dict[str, PairedResult]] = {name: {} for name in systems}
+    if not systems:
+        return out
+    for metric in metrics:
+        scorer = TextScorer(metric, refs, lang)
+        base = [scorer.stats(h) for h in baseline]
+        for name, runs in systems.items():
+            out[name][metric] = paired_bootstrap(
+                base, [scorer.stats(h) for h in runs], scorer.score, metric, n_samples, seed, scorer.signature()
+            )
+    return out

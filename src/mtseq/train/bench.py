@@ -174,7 +174,7 @@ def bench_train(
     feature_dim = next((int(d.features.shape[1]) for d in train.values() if d.features is not None), None)
     torch.manual_seed(seed)
     _reset_peak(device)
-    model = build_model(mcfg, tasks, sizes, feature_dim).to(device)
+    model = build_model(mcfg, tasks, sizes, feature_dim, seed).to(device)
     mixer = Mixer(reference, ratios, {t: len(d) for t, d in train.items()}, tcfg["mixing"], seed, updates)
     with tempfile.TemporaryDirectory(prefix="mtseq-bench-") as tmp:
         ckpts = CheckpointDir(Path(tmp) / "checkpoints", keep=tcfg["keep_checkpoints"])

@@ -14,6 +14,13 @@ whatever its ratios, and with it the expected count of task i is exactly
 
 Each draw uses a generator seeded by (seed, update index) alone, so a
 resumed run makes the same draws as one never interrupted.
+
+``stratified`` takes the draw's randomness out: task i gets exactly
+round(α_i·N) updates, spread evenly over the reference updates with a
+random phase per (seed, task). The paper's random draw makes the number of
+auxiliary updates binomial (α = 0.01 over N = 1,570 gives 16 ± 4) and
+bunches them by chance; stratified mixing removes both sources of
+run-to-run variance and leaves the ratio exactly as configured.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import numpy as np
 from mtseq.errors import ConfigError
 
 MIX_STREAM = 2
-STRATEGIES = ("constant", "proportional", "temperature")
+STRATEGIES = ("constant", "stratified", "proportional", "temperature")
 KEY = "train.mixing"
 
 
@@ -84,7 +91,7 @@ class Mixer:
         if strategy not in STRATEGIES:
             raise ConfigError(f"{KEY}.strategy", f"must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
         sizes = {t: float(sizes[t]) for t in self.tasks}
-        if strategy == "constant":
+        if strategy in ("constant", "stratified"):
             base = {t: 1.0 for t in self.tasks}
         elif strategy == "proportional":
             cap = mixing.get("cap")
@@ -100,6 +107,11 @@ class Mixer:
         self.base = np.array([base[t] for t in self.tasks])
         self._pieces, self._linear = self._parse_schedule(mixing.get("schedule"))
         self._cache: tuple[object, np.ndarray] | None = None
+        self._plan: np.ndarray | None = None
+        if strategy == "stratified":
+            if mixing.get("schedule") is not None:
+                raise ConfigError(f"{KEY}.schedule", "stratified mixing takes constant ratios, not a schedule")
+            self._plan = self._stratified_plan()
 
     # schedule ----------------------------------------------------------------
     def _parse_schedule(self, schedule):
@@ -165,8 +177,27 @@ class Mixer:
         return dict(zip(self.tasks, (w / w.sum()).tolist()))
 
     # drawing -----------------------------------------------------------------
+    def stratified_counts(self) -> dict[str, int]:
+        """Updates per task under stratified mixing: N for the reference, round(α_i·N) for the others."""
+        return {self.reference: self.N, **{t: int(round(self.ratios[t] * self.N)) for t in self.tasks[1:]}}
+
+    def _stratified_plan(self) -> np.ndarray:
+        """Task index of every update: reference update j at time j+1 (j < N), auxiliary task i's
+        update j at (j + u_i)·N / M_i with a phase u_i from (seed, task), all merged by time, so every
+        auxiliary update precedes the last reference one and the counts are exact."""
+        from mtseq.train.batches import task_key
+
+        times = [np.arange(1, self.N + 1, dtype=float)]
+        for t, m in list(self.stratified_counts().items())[1:]:
+            u = np.random.default_rng([self.seed, MIX_STREAM, task_key(t)]).random()
+            times.append((np.arange(m) + u) * self.N / max(m, 1))
+        ids = np.concatenate([np.full(len(x), i, dtype=np.int16) for i, x in enumerate(times)])
+        return ids[np.argsort(np.concatenate(times), kind="stable")]
+
     def draw(self, update: int, ref_done: int) -> str:
         """The task of update number ``update`` (1-based), given the reference updates so far."""
+        if self._plan is not None:
+            return self.tasks[int(self._plan[update - 1])]
         w = self.weights(ref_done)
         if len(w) == 1:
             return self.reference
@@ -176,6 +207,8 @@ class Mixer:
 
     def expected_updates(self) -> dict[str, float]:
         """E[updates of each task] under the stop-after-N-reference-updates rule."""
+        if self._plan is not None:
+            return {t: float(n) for t, n in self.stratified_counts().items()}
         total = np.zeros(len(self.tasks))
         if self._linear is None:
             bounds = sorted({0, self.N, *(min(u, self.N) for u, _ in self._pieces)})

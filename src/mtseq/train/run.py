@@ -217,8 +217,7 @@ def _train_on(device: torch.device, spec: dict, tasks: list[str], out: Path, pro
     layout = Layout(spec["data"])
     vocabs, train, valid = _load_data(layout, tasks, tcfg["max_len"])
     feature_dim = next((int(d.features.shape[1]) for d in train.values() if d.features is not None), None)
-    torch.manual_seed(spec["seed"])
-    model = build_model(mcfg, tasks, {k: len(v) for k, v in vocabs.items()}, feature_dim).to(device)
+    model = build_model(mcfg, tasks, {k: len(v) for k, v in vocabs.items()}, feature_dim, spec["seed"]).to(device)
     reference = spec["reference"]
     bpe = -(-len(train[reference]) // tcfg["batch_size"])
     n_ref = reference_updates(tcfg, bpe)

@@ -1,7 +1,8 @@
 """The multi-task training loop: one task's minibatch per update, resumable bit for bit.
 
 Every random draw is a function of the seed and a counter (the task of an
-update, each task's batch order per epoch, the dropout masks of an update),
+update, each task's batch order per epoch, the dropout masks of a task's
+k-th update),
 or is restored from the checkpoint, so a run killed at any moment and
 restarted ends with the same weights as one never interrupted (on CPU).
 With a process group (``mtseq.train.distributed``) each rank trains on its
@@ -24,7 +25,7 @@ from tqdm import tqdm
 from mtseq.decode.perplexity import perplexity
 from mtseq.errors import MtseqError, describe
 from mtseq.model import MultiTaskModel
-from mtseq.train.batches import Batch, BatchIterator, make_batch
+from mtseq.train.batches import Batch, BatchIterator, make_batch, task_key
 from mtseq.train.checkpoint import CheckpointDir
 from mtseq.train.distributed import Group, batch_counts
 from mtseq.train.examples import TaskData
@@ -35,10 +36,11 @@ log = logging.getLogger("mtseq.train")
 DROPOUT_STREAM = 3
 
 
-def step_seed(seed: int, update: int, rank: int = 0) -> int:
-    """The torch seed of one update (dropout masks), independent of everything before it (and of the other
-    ranks' slices of the batch, in a multi-process run)."""
-    key = [seed, DROPOUT_STREAM, update] + ([rank] if rank else [])
+def step_seed(seed: int, task: str, task_update: int, rank: int = 0) -> int:
+    """The torch seed of a task's ``task_update``-th update (dropout masks): keyed by the task's own count,
+    not the global one, so the reference task's k-th update draws the same masks whatever auxiliary
+    updates came between (runs pair by seed); independent of the other ranks' slices in a multi-process run."""
+    key = [seed, DROPOUT_STREAM, task_key(task), task_update] + ([rank] if rank else [])
     return int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0])
 
 
@@ -201,7 +203,7 @@ class Trainer:
         ``size`` and ``tgt_tokens`` are the whole batch's: the loss of a rank's slice is divided by
         them, so the ranks' gradients sum to the 1-process gradient."""
         t0 = time.perf_counter()
-        torch.manual_seed(step_seed(self.seed, self.update, self.rank))
+        torch.manual_seed(step_seed(self.seed, task, self.counts[task], self.rank))
         ctx = torch.autocast("cuda", dtype=torch.bfloat16) if self.autocast else contextlib.nullcontext()
         norm = size if self.cfg["loss_norm"] == "sentences" else tgt_tokens
         if batch is not None:
