@@ -1,4 +1,4 @@
-"""Aggregation of fixture run directories: tables, statistics, significance, DVC metrics."""
+"""Aggregation of fixture run directories: tables, statistics, seed-level tests, bootstrap, DVC metrics."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from scipy import stats
 
 from mtseq.analysis.aggregate import aggregate
 from mtseq.analysis.grid import expand_grid
+from mtseq.analysis.inference import benjamini_hochberg, holm
 from mtseq.analysis.plots import read_table
 from mtseq.analysis.summary import summary_markdown
 from mtseq.cli import main
@@ -174,18 +175,85 @@ def test_sensitivity_means_cis_and_deltas_match_numpy(study):
             assert math.isnan(row["delta_vs_baseline"])
 
 
-def test_pvalues_against_the_baseline(study):
+def test_bootstrap_is_kept_as_test_set_uncertainty(study):
     sens = pd.read_csv(study["paths"]["sensitivity"])
     bleu = sens[sens["metric"] == "translate_en_de.test.bleu"].set_index(["setting", "cell"])
+    assert bleu.loc[("one_to_many", "parse0.01"), "bootstrap_p"] < 0.05
+    assert bleu.loc[("one_to_many", "parse0.1"), "bootstrap_p"] == 1.0  # identical outputs
+    assert math.isnan(bleu.loc[("one_to_many", "baseline"), "bootstrap_p"])
+    assert bleu.loc[("many_to_many", "ae0.1+st_en0.1"), "bootstrap_p"] < 0.05  # references from the data root
+    # metrics without per-sentence outputs get no test
+    assert sens[sens["metric"] == "translate_en_de.test.chrf"]["bootstrap_p"].isna().all()
+    assert sens[sens["metric"] == "parse_en.test.f1"]["bootstrap_p"].isna().all()
+    for col in ("bootstrap_delta_ci95_low", "bootstrap_delta_ci95_high"):
+        assert col in sens.columns
+
+
+def _two_way_p(values: np.ndarray, row: int) -> tuple[float, float, float]:
+    """Balanced cells x seeds (row 0 the baseline): p and 95% CI of row - baseline under value ~ cell + seed."""
+    resid = values - values.mean(1, keepdims=True) - values.mean(0, keepdims=True) + values.mean()
+    df = (values.shape[0] - 1) * (values.shape[1] - 1)
+    se = math.sqrt((resid**2).sum() / df * 2 / values.shape[1])
+    delta = values[row].mean() - values[0].mean()
+    half = stats.t.ppf(0.975, df) * se
+    return 2 * stats.t.sf(abs(delta) / se, df), delta - half, delta + half
+
+
+def test_seed_level_tests_against_the_baseline(study):
+    summary = pd.read_csv(study["paths"]["summary"])
+    sens = pd.read_csv(study["paths"]["sensitivity"])
+    inference = pd.read_csv(study["paths"]["inference"]).set_index("setting")
+    metric = "translate_en_de.test.bleu"
+    bleu = sens[sens["metric"] == metric].set_index(["setting", "cell"])
+    for setting in ("one_to_many", "many_to_many"):
+        rows = summary[summary["setting"] == setting]
+        cells = [c for c in dict.fromkeys(rows["cell"]) if c != "baseline"]
+        values = np.array([rows[rows["cell"] == c].sort_values("seed")[metric] for c in ["baseline", *cells]])
+        for i, cell in enumerate(cells, 1):
+            got = bleu.loc[(setting, cell)]
+            if got["test"] == "welch":
+                ref = stats.ttest_ind(values[i], values[0], equal_var=False)
+                ci = ref.confidence_interval(0.95)
+                p, lo, hi = ref.pvalue, ci.low, ci.high
+            else:
+                assert got["test"] == "paired-block-lm"
+                p, lo, hi = _two_way_p(values, i)
+            assert got["p_value"] == pytest.approx(p, rel=1e-6, abs=1e-12)
+            assert (got["delta_ci95_low"], got["delta_ci95_high"]) == pytest.approx((lo, hi), rel=1e-6)
+            assert got["delta_estimate"] == pytest.approx(got["delta_vs_baseline"], abs=1e-9)  # balanced
+        family = bleu.loc[setting].drop(index="baseline")
+        assert family["p_adjusted"].to_numpy() == pytest.approx(holm(family["p_value"]))
+        assert (family["test"] == inference.loc[setting, "test"]).all()
+        assert inference.loc[setting, "n_cells"] == len(cells)
+    tested = sens[sens["p_value"].notna()]
+    assert tested["q_value"].to_numpy() == pytest.approx(benjamini_hochberg(tested["p_value"]))
     assert bleu.loc[("one_to_many", "parse0.01"), "p_value"] < 0.05
     assert bool(bleu.loc[("one_to_many", "parse0.01"), "significant"]) is True
-    assert bleu.loc[("one_to_many", "parse0.1"), "p_value"] == 1.0  # identical outputs
+    assert bleu.loc[("one_to_many", "parse0.1"), "p_value"] == pytest.approx(1.0)  # the baseline's twin
     assert bool(bleu.loc[("one_to_many", "parse0.1"), "significant"]) is False
-    assert math.isnan(bleu.loc[("one_to_many", "baseline"), "p_value"])
-    assert bleu.loc[("many_to_many", "ae0.1+st_en0.1"), "p_value"] < 0.05  # references from the data root
-    # metrics without per-sentence outputs get no test
-    assert sens[sens["metric"] == "translate_en_de.test.chrf"]["p_value"].isna().all()
-    assert sens[sens["metric"] == "parse_en.test.f1"]["p_value"].isna().all()
+    base = bleu.loc[("one_to_many", "baseline")]
+    assert math.isnan(base["p_value"]) and pd.isna(base["significant"]) and pd.isna(base["test"])
+    # only test-split main metrics that the baseline also has are tested
+    for untested in ("translate_en_de.test.chrf", "parse_en.test.f1", "translate_en_de.valid.bleu"):
+        rows = sens[sens["metric"] == untested]
+        assert rows[["p_value", "p_adjusted", "q_value", "delta_ci95_low", "mde80"]].isna().all().all()
+    assert set(inference["metric"]) == {metric}
+    assert (inference["mde80"] > 0).all() and (inference["df_resid"] > 0).all()
+    assert list(sens.columns[sens.columns.get_loc("delta_vs_baseline") :]) == [
+        "delta_vs_baseline",
+        "delta_estimate",
+        "delta_ci95_low",
+        "delta_ci95_high",
+        "p_value",
+        "p_adjusted",
+        "q_value",
+        "test",
+        "significant",
+        "mde80",
+        "bootstrap_p",
+        "bootstrap_delta_ci95_low",
+        "bootstrap_delta_ci95_high",
+    ]
 
 
 def test_dvc_metrics_and_best_cell(study):
@@ -197,7 +265,9 @@ def test_dvc_metrics_and_best_cell(study):
     )
     best = metrics["one_to_many"]["best"]
     assert best["cell"] == "parse0.01" and best["selected_on"] == "translate_en_de.valid.bleu"
-    assert best["significant"] is True and best["p_value"] < 0.05
+    assert best["significant"] is True and best["p_adjusted"] < 0.05 and best["q_value"] < 0.05
+    assert 0 < best["delta_ci95_low"] < best["delta_vs_baseline"] < best["delta_ci95_high"]
+    assert best["test"] in ("paired-block-lm", "welch") and best["bootstrap_p"] < 0.05
     assert all(".valid." not in k for k in metrics["one_to_many"]["baseline"])
 
 
@@ -205,9 +275,14 @@ def test_summary_markdown_sentences(study):
     text = study["paths"]["markdown"].read_text()
     line = next(ln for ln in text.splitlines() if ln.startswith("**one_to_many**"))
     assert "parse_en at 0.01" in line and "cell `parse0.01`" in line
-    assert "is significant (paired bootstrap p" in line
+    assert "95% CI of the difference [" in line and "is significant after correction for 2 cells (seed-level" in line
+    assert "Holm-adjusted p" in line and "BH q" in line and "with 80% power" in line
     assert "## many_to_many: translate_en_de.test.bleu" in text
-    assert "| cell | auxiliary | seeds | mean |" in text
+    assert (
+        "| cell | auxiliary | seeds | mean | std | Δ vs baseline | 95% CI of Δ | p (seed-level) | p adj. (Holm) "
+        "| q (BH) | significant | bootstrap p (test set) |"
+    ) in text
+    assert "training run is the unit of inference" in text
     assert "parse_en.test.f1" in text  # auxiliary table
 
 
@@ -253,7 +328,13 @@ def test_cli_aggregate_then_plot(study, tmp_path, capsys):
         ]
     )
     assert rc == 0
-    assert {p.name for p in out.iterdir()} >= {"summary.csv", "sensitivity.csv", "metrics.json", "summary.md"}
+    assert {p.name for p in out.iterdir()} >= {
+        "summary.csv",
+        "sensitivity.csv",
+        "inference.csv",
+        "metrics.json",
+        "summary.md",
+    }
     assert len(pd.read_csv(out / "summary.csv")) == 9
     rc = main(
         [
@@ -290,9 +371,10 @@ def test_ratios_that_contradict_the_cell_id_are_refused(tmp_path):
 def test_summary_sentence_when_not_significant_or_without_baseline(study):
     sens = read_table(study["paths"]["sensitivity"])
     hit = (sens["cell"] == "parse0.01") & (sens["metric"] == "translate_en_de.test.bleu")
-    sens.loc[hit, "p_value"] = 0.3
+    sens.loc[hit, ["p_value", "p_adjusted", "q_value"]] = [0.3, 0.6, 0.45]
     sens.loc[hit, "significant"] = False
     text = summary_markdown(sens)
-    assert "the difference is not significant (paired bootstrap p = 0.300)" in text
+    assert "the difference is not significant after correction for 2 cells" in text
+    assert "p = 0.300, Holm-adjusted p = 0.600, BH q = 0.450)" in text
     no_base = sens[(sens["setting"] == "one_to_many") & (sens["cell"] != "baseline")].assign(baseline_mean=math.nan)
     assert "no baseline runs to compare it with" in summary_markdown(no_base)

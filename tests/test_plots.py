@@ -8,7 +8,15 @@ import pandas as pd
 import pytest
 
 from mtseq.analysis.paper import PAPER_POINTS, load_paper_points, paper_yaml
-from mtseq.analysis.plots import plot_all, read_table, two_ratio_keys
+from mtseq.analysis.plots import (
+    _series,
+    as_deltas,
+    paired_differences,
+    plot_all,
+    read_table,
+    starred,
+    two_ratio_keys,
+)
 from mtseq.errors import MtseqError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -23,7 +31,8 @@ def rows(setting, reference, cells, metric_values, tasks):
             n = 1 if cell == "one_seed" else 3
             half = math.nan if n == 1 else 0.8
             base_mean = base.get(metric, math.nan)
-            sig = None if cell == "baseline" or math.isnan(base_mean) else abs(mean - base_mean) > 1
+            sig = None if cell == "baseline" or math.isnan(base_mean) or n == 1 else abs(mean - base_mean) > 1
+            delta_half = math.nan if sig is None else 0.9
             out.append(
                 {
                     "setting": setting,
@@ -40,7 +49,11 @@ def rows(setting, reference, cells, metric_values, tasks):
                     "ci95_high": mean + half,
                     "baseline_mean": base_mean,
                     "delta_vs_baseline": mean - base_mean,
-                    "p_value": math.nan if sig is None else (0.01 if sig else 0.4),
+                    "delta_estimate": mean - base_mean,
+                    "delta_ci95_low": mean - base_mean - delta_half,
+                    "delta_ci95_high": mean - base_mean + delta_half,
+                    "p_value": math.nan if sig is None else (0.004 if sig else 0.4),
+                    "p_adjusted": math.nan if sig is None else (0.02 if sig else 0.8),
                     "significant": sig,
                 }
             )
@@ -122,8 +135,53 @@ def test_heatmap_only_for_two_ratio_grids(plotted):
 def test_plots_show_significance_and_paper_labels(plotted):
     out, _, _ = plotted
     svg = (out / "one_to_many.svg").read_text(encoding="utf-8")
-    for label in ("p &lt; 0.05 vs baseline", "single-task baseline", "Luong et al. 2016", "PTB parsing", "0.001"):
+    for label in (
+        "Holm-adjusted p &lt; 0.05 vs baseline",
+        "single-task baseline (Δ = 0)",
+        "95% CI of the difference",
+        "Luong et al. 2016",
+        "PTB parsing",
+        "0.001",
+    ):
         assert label in svg, label
+    overview = (out / "overview.svg").read_text(encoding="utf-8")
+    assert "Holm-adjusted p &lt; 0.05" in overview and "95% CI of the difference" in overview
+
+
+def test_stars_only_where_holm_rejects_and_the_interval_of_the_difference_excludes_zero():
+    sens = pd.DataFrame(one_to_many())
+    rows = sens[(sens["metric"] == "translate_en_de.test.bleu") & (sens["cell"] != "baseline")].copy()
+    # a table that claims significance while the interval covers 0 must not get a star
+    rows.loc[rows["cell"] == "parse0.01", ["delta_ci95_low", "p_adjusted"]] = [-0.1, 0.01]
+    rows.loc[rows["cell"] == "parse0.1", ["delta_ci95_low", "p_adjusted"]] = [0.1, 0.2]  # Holm does not reject
+    rows.loc[rows["cell"] == "parse0.001", ["delta_ci95_low", "p_adjusted"]] = [0.1, 0.01]  # a real star
+    (series,) = _series(as_deltas(rows)).values()
+    marked = set(starred(series)["cell"])
+    assert marked, "the fixture must leave some cell starred"
+    for _, r in rows.iterrows():
+        excludes_zero = r["delta_ci95_low"] > 0 or r["delta_ci95_high"] < 0
+        assert (r["cell"] in marked) == bool(r["p_adjusted"] < 0.05 and excludes_zero), r["cell"]
+    by_cell = rows.set_index("cell")["delta_estimate"]
+    assert list(series["mean"]) == [by_cell[c] for c in series["cell"]]  # Δ, not the cell mean
+
+
+def test_paired_differences_subtract_the_same_seed_else_the_baseline_mean(tmp_path):
+    summary = pd.DataFrame(
+        {
+            "setting": ["s"] * 5,
+            "cell": ["baseline", "baseline", "parse0.1", "parse0.1", "parse0.1"],
+            "reference": ["translate_en_de"] * 5,
+            "aux": ["", "", "parse_en", "parse_en", "parse_en"],
+            "ratio.parse_en": [0, 0, 0.1, 0.1, 0.1],
+            "seed": [1, 2, 1, 2, 3],
+            "translate_en_de.test.bleu": [10.0, 12.0, 13.0, 12.5, 20.0],
+        }
+    )
+    dots = paired_differences(summary, "s", "translate_en_de.test.bleu", "parse_en")
+    assert list(dots["y"]) == [3.0, 0.5, 9.0]  # seed 3: the baseline has none, so minus its mean 11
+    assert list(dots["x"]) == [0.1] * 3
+    sens = pd.DataFrame(one_to_many())
+    assert plot_all(sens[sens["setting"] == "one_to_many"], tmp_path, summary.assign(setting="one_to_many"))
 
 
 def test_read_table_round_trip_and_errors(tmp_path):
@@ -132,6 +190,7 @@ def test_read_table_round_trip_and_errors(tmp_path):
     sens.to_csv(path, index=False)
     back = read_table(path)
     assert back["aux"].iloc[0] == "" and back["significant"].iloc[0] is None
+    assert math.isnan(back["p_adjusted"].iloc[0])
     assert bool(back.loc[back["cell"] == "parse0.01", "significant"].iloc[0]) is True
     with pytest.raises(MtseqError, match="missing column"):
         pd.DataFrame({"setting": ["x"]}).to_csv(tmp_path / "bad.csv", index=False)

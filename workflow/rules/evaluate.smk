@@ -29,6 +29,7 @@ rule aggregate:
     output:
         summary=f"{RESULTS}/summary.csv",
         sensitivity=f"{RESULTS}/sensitivity.csv",
+        inference=f"{RESULTS}/inference.csv",
         metrics=f"{RESULTS}/metrics.json",
         markdown=f"{RESULTS}/summary.md",
     log:

@@ -1,10 +1,15 @@
-"""From run directories to the study's tables: summary, sensitivity, DVC metrics.
+"""From run directories to the study's tables: summary, sensitivity, inference, DVC metrics.
 
 ``summary.csv`` keeps every run (one row per setting x cell x seed) so any
 other statistic can be recomputed from it; ``sensitivity.csv`` answers the
 question of the study per setting x cell x metric: mean over seeds, t
-interval, difference from the single-task baseline and its paired-bootstrap
-p value. ``metrics.json`` is the compact view DVC tracks.
+interval, difference from the single-task baseline with its 95% CI, the
+seed-level p value (the training run is the unit, see ``inference``), Holm-
+and BH-adjusted, and the minimal detectable effect. The paired bootstrap over
+test sentences stays beside it as ``bootstrap_*``: test-set uncertainty of
+these particular models, not evidence about the ratio. ``inference.csv`` has
+one row per setting x tested metric: which test, its residual df and sd, how
+well seeds pair, the MDE. ``metrics.json`` is the compact view DVC tracks.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from mtseq.analysis.grid import AUX_SEP, BASELINE, Cell, find_cell, parse_cell_id, unique_run_dirs
+from mtseq.analysis.inference import FAMILY_COLUMNS, study_inference
 from mtseq.analysis.pvalues import setting_pvalues
 from mtseq.analysis.runs import Run, load_runs
 from mtseq.analysis.stats import seed_stats
@@ -96,11 +102,56 @@ def numeric_metric_columns(summary: pd.DataFrame) -> list[str]:
     return [c for c in summary.columns if _is_metric(c) and pd.api.types.is_numeric_dtype(summary[c])]
 
 
-def sensitivity_table(summary: pd.DataFrame, pvalues: dict[tuple[str, str, str], object]) -> pd.DataFrame:
-    """Per setting x cell x metric: seed statistics, delta vs baseline, p value.
+def _bootstrap(res) -> dict:
+    """The sentence bootstrap's p and CI of the delta (the CI once PairedResult carries one)."""
+    if res is None:
+        return {"bootstrap_p": math.nan, "bootstrap_delta_ci95_low": math.nan, "bootstrap_delta_ci95_high": math.nan}
+    return {
+        "bootstrap_p": res.p_value,
+        "bootstrap_delta_ci95_low": getattr(res, "ci_low", math.nan),
+        "bootstrap_delta_ci95_high": getattr(res, "ci_high", math.nan),
+    }
 
-    ``pvalues`` maps (setting, cell, metric column) to a PairedResult.
+
+def _seed_test(test) -> dict:
+    """The seed-level test's columns for one row; all null where the metric or cell has no test."""
+    if test is None:
+        return {
+            "delta_estimate": math.nan,
+            "delta_ci95_low": math.nan,
+            "delta_ci95_high": math.nan,
+            "p_value": math.nan,
+            "p_adjusted": math.nan,
+            "q_value": math.nan,
+            "test": None,
+            "significant": None,
+            "mde80": math.nan,
+        }
+    return {
+        "delta_estimate": test.estimate,
+        "delta_ci95_low": test.ci_low,
+        "delta_ci95_high": test.ci_high,
+        "p_value": test.p_value,
+        "p_adjusted": test.p_adjusted,
+        "q_value": test.q_value,
+        "test": test.test,
+        "significant": None if pd.isna(test.significant) else bool(test.significant),
+        "mde80": test.mde80,
+    }
+
+
+def sensitivity_table(
+    summary: pd.DataFrame, pvalues: dict[tuple[str, str, str], object], tests: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per setting x cell x metric: seed statistics, delta vs baseline, seed-level test, sentence bootstrap.
+
+    ``pvalues`` maps (setting, cell, metric column) to a PairedResult (the
+    sentence bootstrap); ``tests`` is ``study_inference(summary)[0]``,
+    computed here when not given.
     """
+    if tests is None:
+        tests = study_inference(summary)[0]
+    by_key = {(t.setting, t.cell, t.metric): t for t in tests.itertuples(index=False)}
     ratio_cols = [c for c in summary.columns if c.startswith("ratio.")]
     metrics = numeric_metric_columns(summary)
     rows = []
@@ -113,8 +164,6 @@ def sensitivity_table(summary: pd.DataFrame, pvalues: dict[tuple[str, str, str],
                 continue
             st = seed_stats(values)
             base_mean = seed_stats(base[metric].dropna()).mean
-            res = pvalues.get((setting, cell, metric))
-            p = res.p_value if res is not None else math.nan
             row = {c: first[c] for c in ID_COLUMNS}
             row.update({c: first[c] for c in ratio_cols})
             row.update(
@@ -126,9 +175,9 @@ def sensitivity_table(summary: pd.DataFrame, pvalues: dict[tuple[str, str, str],
                 ci95_high=st.ci_high,
                 baseline_mean=base_mean,
                 delta_vs_baseline=st.mean - base_mean,
-                p_value=p,
-                significant=(bool(p < 0.05) if res is not None else None),
             )
+            row.update(_seed_test(by_key.get((setting, cell, metric))))
+            row.update(_bootstrap(pvalues.get((setting, cell, metric))))
             rows.append(row)
     out = pd.DataFrame(rows)
     if not out.empty:
@@ -168,7 +217,7 @@ def aggregate(
     data_root: str | Path | None = None,
     n_samples: int = DEFAULT_SAMPLES,
 ) -> dict[str, Path]:
-    """Read the runs, write summary.csv, sensitivity.csv, metrics.json and summary.md."""
+    """Read the runs, write summary.csv, sensitivity.csv, inference.csv, metrics.json and summary.md."""
     results = Path(results)
     if run_dirs is None:
         run_dirs = unique_run_dirs(cells, str(results))
@@ -178,16 +227,19 @@ def aggregate(
     for setting in dict.fromkeys(r.setting for r in runs):
         found = setting_pvalues([r for r in runs if r.setting == setting], data_root, n_samples)
         pvalues.update({(setting, cell, metric): res for (cell, metric), res in found.items()})
-    sensitivity = sensitivity_table(summary, pvalues)
+    tests, families = study_inference(summary)
+    sensitivity = sensitivity_table(summary, pvalues, tests)
     paths = {
         "summary": results / "summary.csv",
         "sensitivity": results / "sensitivity.csv",
+        "inference": results / "inference.csv",
         "metrics": results / "metrics.json",
         "markdown": results / "summary.md",
     }
     write_csv(summary, paths["summary"])
     write_csv(sensitivity, paths["sensitivity"])
+    write_csv(families.reindex(columns=FAMILY_COLUMNS), paths["inference"])
     write_json(paths["metrics"], dvc_metrics(sensitivity))
     with atomic_open(paths["markdown"]) as fh:
-        fh.write(summary_markdown(sensitivity))
+        fh.write(summary_markdown(sensitivity, families))
     return paths

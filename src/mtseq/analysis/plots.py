@@ -1,15 +1,21 @@
 """Sensitivity plots: each metric against the mixing ratio, read at a glance.
 
-Per setting one figure: the reference task's test metric and each
-auxiliary task's main metric against the ratio (log x), the mean over seeds
-as a line with its 95% t interval as a band, the seeds as dots, the
-single-task baseline as a horizontal band (it has no ratio to place on a
-log axis) and cells significantly different from it (paired bootstrap,
-p < 0.05) as stars. The paper's points, when given, get their own panel
-beside the reference metric on the same ratio axis: its BLEU (WMT,
-tokenised) is not on our scale, so a shared y axis would mislead.
-Two-ratio ("product") grids also get a heatmap of the change against the
-baseline.
+Per setting one figure. The reference task's test metric is drawn as its
+change against the single-task baseline (Δ, y) over the ratio (log x): the
+seed-level test's Δ as a line, its 95% CI of the *difference* as a band, a
+zero line for the baseline, every seed's paired difference as a dot (the
+cell's run minus the baseline's run with the same seed, or minus the
+baseline mean where the baseline lacks that seed), and a star only where the
+Holm-adjusted seed-level p < 0.05 - so a star never sits on a cell whose
+interval of the difference covers zero, which a cell's own interval beside
+the baseline's band could not promise. Each auxiliary task's main metric is
+drawn as before: the mean over seeds with its 95% t interval and the seeds
+as dots (the baseline does not train it, so there is nothing to subtract).
+The paper's points, when given, get their own panel beside the reference
+metric on the same ratio axis: its BLEU (WMT, tokenised) is not on our
+scale, so a shared y axis would mislead. Two-ratio ("product") grids also
+get a heatmap of the change against the baseline, and the overview puts
+every setting's Δ with its CI side by side.
 
 Everything is drawn from ``sensitivity.csv`` (and ``summary.csv`` for the
 seed dots), so plots can be redrawn without touching the runs.
@@ -36,6 +42,7 @@ from mtseq.errors import MtseqError  # noqa: E402
 from mtseq.io import atomic_path  # noqa: E402
 
 FORMATS = ("png", "svg")
+ALPHA = 0.05  # stars: Holm-adjusted seed-level p below this
 _METRIC_NAMES = {"bleu": "BLEU", "chrf": "chrF", "f1": "F1", "ppl": "perplexity", "bleu_tok": "tokenised BLEU"}
 
 
@@ -61,15 +68,37 @@ def _keys(row: pd.Series) -> list[str]:
     return [] if pd.isna(aux) else [k for k in str(aux).split(AUX_SEP) if k]
 
 
-def _sig(value) -> bool:
-    return False if pd.isna(value) else bool(value)
+def _sig(row: pd.Series) -> bool:
+    """Holm-adjusted seed-level p < 0.05 (``significant`` in tables without ``p_adjusted``)."""
+    adj = row.get("p_adjusted", float("nan"))
+    if not pd.isna(adj):
+        return bool(adj < ALPHA)
+    value = row.get("significant")
+    return False if value is None or pd.isna(value) else bool(value)
+
+
+def _delta(row: pd.Series) -> float:
+    """The seed-level test's estimate of the difference (its CI's centre), else the difference of the means."""
+    est = row.get("delta_estimate", float("nan"))
+    return row["delta_vs_baseline"] if pd.isna(est) else est
+
+
+def as_deltas(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows re-expressed as differences from the baseline: y = Δ, interval = the 95% CI of the difference."""
+    nan = pd.Series(float("nan"), index=rows.index)
+    return rows.assign(
+        mean=[_delta(r) for _, r in rows.iterrows()],
+        ci95_low=rows["delta_ci95_low"] if "delta_ci95_low" in rows else nan,
+        ci95_high=rows["delta_ci95_high"] if "delta_ci95_high" in rows else nan,
+    )
 
 
 def _series(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Line series of one metric: x is the ratio of the cell's first auxiliary key.
 
     One-key cells form one series per key; in two-ratio grids the second
-    key's ratio names the series ("parse_en | caption_en=0.1").
+    key's ratio names the series ("parse_en | caption_en=0.1"). ``sig`` is
+    true only where the adjusted test rejects and the interval excludes 0.
     """
     points: dict[str, list[dict]] = {}
     for _, r in rows.iterrows():
@@ -83,11 +112,16 @@ def _series(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 "mean": r["mean"],
                 "lo": r["ci95_low"],
                 "hi": r["ci95_high"],
-                "sig": _sig(r["significant"]),
+                "sig": _sig(r),
                 "cell": r["cell"],
             }
         )
     return {k: pd.DataFrame(v).sort_values("x") for k, v in points.items()}
+
+
+def starred(s: pd.DataFrame) -> pd.DataFrame:
+    """Points of a Δ series that get a star: adjusted p < 0.05 and a CI of the difference that excludes 0."""
+    return s[s["sig"] & ((s["lo"] > 0) | (s["hi"] < 0))]
 
 
 def _seed_points(summary: pd.DataFrame | None, setting: str, metric: str, key: str) -> pd.DataFrame:
@@ -97,6 +131,21 @@ def _seed_points(summary: pd.DataFrame | None, setting: str, metric: str, key: s
     if df.empty:
         return df
     return pd.DataFrame({"x": [aux_ratio(r, key) for _, r in df.iterrows()], "y": df[metric].to_numpy()})
+
+
+def paired_differences(summary: pd.DataFrame | None, setting: str, metric: str, key: str) -> pd.DataFrame:
+    """Each run of a key's cells minus the baseline's run with the same seed (the baseline mean if it has none)."""
+    dots = _seed_points(summary, setting, metric, key)
+    if dots.empty:
+        return dots
+    df = summary[(summary["setting"] == setting) & (summary["aux"].fillna("") == key)]
+    base = summary[(summary["setting"] == setting) & (summary["cell"] == BASELINE)]
+    by_seed = dict(zip(base["seed"], base[metric])) if metric in base else {}
+    by_seed = {s: v for s, v in by_seed.items() if not pd.isna(v)}
+    if not by_seed:
+        return pd.DataFrame()
+    mean = float(np.mean(list(by_seed.values())))
+    return dots.assign(y=dots["y"].to_numpy() - np.array([by_seed.get(s, mean) for s in df["seed"]]))
 
 
 def _ratio_axis(ax, rows: pd.DataFrame) -> None:
@@ -118,22 +167,29 @@ def _baseline_band(ax, base: pd.DataFrame) -> None:
         ax.axhspan(b["ci95_low"], b["ci95_high"], color="0.5", alpha=0.18, lw=0)
 
 
-def _metric_panel(ax, sens: pd.DataFrame, summary: pd.DataFrame | None, setting: str, metric: str) -> bool:
-    rows = sens[sens["metric"] == metric]
+def _delta_line(ax, s: pd.DataFrame, color, label: str) -> None:
+    """Δ per ratio with its CI of the difference as error bars (visible for a lone point) and a band."""
+    yerr = np.vstack([(s["mean"] - s["lo"]).fillna(0).to_numpy(), (s["hi"] - s["mean"]).fillna(0).to_numpy()])
+    ax.errorbar(s["x"], s["mean"], yerr=yerr, marker="o", ms=4, capsize=3, elinewidth=1, color=color, label=label)
+    if s["lo"].notna().any():
+        ax.fill_between(s["x"], s["lo"], s["hi"], color=color, alpha=0.15, lw=0)
+
+
+def _delta_panel(ax, sens: pd.DataFrame, summary: pd.DataFrame | None, setting: str, metric: str) -> bool:
+    """The reference metric as Δ vs baseline: CI of the difference, paired seed dots, stars by Holm."""
+    rows = sens[(sens["metric"] == metric) & (sens["cell"] != BASELINE)]
     if rows.empty:
         return False
-    _baseline_band(ax, rows[rows["cell"] == BASELINE])
+    ax.axhline(0, color="0.35", lw=1.2, ls="--", label="single-task baseline (Δ = 0)")
     palette = sns.color_palette("colorblind")
     marked = False
-    for i, (label, s) in enumerate(_series(rows).items()):
+    for i, (label, s) in enumerate(_series(as_deltas(rows)).items()):
         color = palette[i % len(palette)]
-        ax.plot(s["x"], s["mean"], marker="o", ms=4, color=color, label=label)
-        if s["lo"].notna().any():
-            ax.fill_between(s["x"], s["lo"], s["hi"], color=color, alpha=0.2, lw=0)
-        dots = _seed_points(summary, setting, metric, label) if "|" not in label else pd.DataFrame()
+        _delta_line(ax, s, color, label)
+        dots = paired_differences(summary, setting, metric, label) if "|" not in label else pd.DataFrame()
         if not dots.empty:
             ax.scatter(dots["x"], dots["y"], s=9, color=color, alpha=0.45, lw=0)
-        sig = s[s["sig"]]
+        sig = starred(s)
         if not sig.empty:
             ax.scatter(
                 sig["x"],
@@ -144,9 +200,30 @@ def _metric_panel(ax, sens: pd.DataFrame, summary: pd.DataFrame | None, setting:
                 edgecolor="black",
                 lw=0.6,
                 zorder=5,
-                label=None if marked else "p < 0.05 vs baseline",
+                label=None if marked else "Holm-adjusted p < 0.05 vs baseline",
             )
             marked = True
+    _ratio_axis(ax, rows)
+    ax.set_ylabel(f"Δ {metric_label(metric)} vs baseline")
+    better = "" if higher_is_better(metric) else " (lower is better)"
+    ax.set_title(f"Δ {metric_label(metric)}{better}, 95% CI of the difference")
+    return True
+
+
+def _metric_panel(ax, sens: pd.DataFrame, summary: pd.DataFrame | None, setting: str, metric: str) -> bool:
+    rows = sens[sens["metric"] == metric]
+    if rows.empty:
+        return False
+    _baseline_band(ax, rows[rows["cell"] == BASELINE])
+    palette = sns.color_palette("colorblind")
+    for i, (label, s) in enumerate(_series(rows).items()):
+        color = palette[i % len(palette)]
+        ax.plot(s["x"], s["mean"], marker="o", ms=4, color=color, label=label)
+        if s["lo"].notna().any():
+            ax.fill_between(s["x"], s["lo"], s["hi"], color=color, alpha=0.2, lw=0)
+        dots = _seed_points(summary, setting, metric, label) if "|" not in label else pd.DataFrame()
+        if not dots.empty:
+            ax.scatter(dots["x"], dots["y"], s=9, color=color, alpha=0.45, lw=0)
     _ratio_axis(ax, rows)
     ax.set_ylabel(metric_label(metric))
     ax.set_title(metric_label(metric) + ("" if higher_is_better(metric) else " (lower is better)"))
@@ -209,8 +286,8 @@ def plot_setting(sens, summary, setting: str, out: Path, paper: list[dict] | Non
         ax.set_visible(False)
     panels = panels[:n]
     paper_ax = panels.pop(1) if pts else None
-    for ax, metric in zip(panels, metrics):
-        _metric_panel(ax, df, summary, setting, metric)
+    for j, (ax, metric) in enumerate(zip(panels, metrics)):
+        (_delta_panel if j == 0 else _metric_panel)(ax, df, summary, setting, metric)
         ax.legend(loc="best", fontsize="x-small")
     if paper_ax is not None:  # beside the reference panel, over the same ratio range
         _paper_panel(paper_ax, pts)
@@ -218,7 +295,10 @@ def plot_setting(sens, summary, setting: str, out: Path, paper: list[dict] | Non
         lims = [*panels[0].get_xlim(), *paper_ax.get_xlim()]
         for ax in (panels[0], paper_ax):
             ax.set_xlim(min(lims), max(lims))
-    fig.suptitle(f"{setting}: sensitivity to the mixing ratio (mean and 95% CI over seeds)")
+    fig.suptitle(
+        f"{setting}: sensitivity to the mixing ratio (reference: Δ vs baseline, 95% CI of the difference; "
+        "auxiliary: mean, 95% CI over seeds)"
+    )
     fig.tight_layout()
     return _save(fig, out, setting)
 
@@ -248,7 +328,7 @@ def _heatmap(ax, delta: pd.DataFrame, text: pd.DataFrame, metric: str, lim: floa
 
 
 def plot_heatmap(sens: pd.DataFrame, setting: str, out: Path) -> list[Path]:
-    """Reference metric over a two-ratio grid: colour = change vs baseline, text = mean (* p<0.05)."""
+    """Reference metric over a two-ratio grid: colour = change vs baseline, text = mean (* Holm p<0.05)."""
     pair = two_ratio_keys(sens, setting)
     if pair is None:
         return []
@@ -263,8 +343,8 @@ def plot_heatmap(sens: pd.DataFrame, setting: str, out: Path) -> list[Path]:
                 {
                     k1: aux_ratio(r, k1) if k1 in keys else 0.0,
                     k2: aux_ratio(r, k2) if k2 in keys else 0.0,
-                    "delta": r["delta_vs_baseline"],
-                    "text": f"{r['mean']:.1f}" + ("*" if _sig(r["significant"]) else ""),
+                    "delta": _delta(r),
+                    "text": f"{r['mean']:.1f}" + ("*" if _sig(r) else ""),
                 }
             )
     grid = pd.DataFrame(cells)
@@ -283,39 +363,32 @@ def plot_heatmap(sens: pd.DataFrame, setting: str, out: Path) -> list[Path]:
     ax.set_yticklabels([format_ratio(float(t.get_text())) for t in ax.get_yticklabels()], rotation=0)
     ax.set_xlabel(f"ratio of {k2}")
     ax.set_ylabel(f"ratio of {k1}")
-    ax.set_title(f"{setting}: {metric_label(metric)} (mean; * p < 0.05 vs baseline)")
+    ax.set_title(f"{setting}: {metric_label(metric)} (mean; * Holm-adjusted p < 0.05 vs baseline)")
     fig.tight_layout()
     return _save(fig, out, f"{setting}_heatmap")
 
 
 def plot_overview(sens: pd.DataFrame, out: Path) -> list[Path]:
-    """All settings side by side: change of the reference metric against the baseline."""
+    """All settings side by side: Δ of the reference metric with its CI of the difference."""
     settings = list(dict.fromkeys(sens["setting"]))
     fig, axes = plt.subplots(1, len(settings), figsize=(4.6 * len(settings), 3.8), squeeze=False, sharey=False)
     for ax, setting in zip(axes[0], settings):
         df = sens[sens["setting"] == setting]
         metric = reference_metric(df["reference"].iloc[0])
-        rows = df[df["metric"] == metric]
-        shifted = rows.assign(
-            mean=rows["delta_vs_baseline"],
-            ci95_low=rows["ci95_low"] - rows["baseline_mean"],
-            ci95_high=rows["ci95_high"] - rows["baseline_mean"],
-        )
+        rows = df[(df["metric"] == metric) & (df["cell"] != BASELINE)]
         ax.axhline(0, color="0.35", lw=1.2, ls="--")
         palette = sns.color_palette("colorblind")
-        for i, (label, s) in enumerate(_series(shifted).items()):
+        for i, (label, s) in enumerate(_series(as_deltas(rows)).items()):
             color = palette[i % len(palette)]
-            ax.plot(s["x"], s["mean"], marker="o", ms=4, color=color, label=label)
-            if s["lo"].notna().any():
-                ax.fill_between(s["x"], s["lo"], s["hi"], color=color, alpha=0.2, lw=0)
-            sig = s[s["sig"]]
+            _delta_line(ax, s, color, label)
+            sig = starred(s)
             ax.scatter(sig["x"], sig["mean"], marker="*", s=120, color=color, edgecolor="black", lw=0.5, zorder=5)
         _ratio_axis(ax, rows)
         ax.set_ylabel(f"Δ {metric_label(metric)}")
         ax.set_title(setting)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize="x-small")
-    fig.suptitle("Change against the single-task baseline (mean, 95% CI of the cell; * p < 0.05)")
+    fig.suptitle("Change against the single-task baseline (Δ, 95% CI of the difference; * Holm-adjusted p < 0.05)")
     fig.tight_layout()
     return _save(fig, out, "overview")
 
@@ -350,7 +423,10 @@ SENSITIVITY_COLUMNS = (
     "ci95_high",
     "baseline_mean",
     "delta_vs_baseline",
+    "delta_ci95_low",
+    "delta_ci95_high",
     "p_value",
+    "p_adjusted",
     "significant",
 )
 

@@ -1,9 +1,11 @@
 """The report's summary page: one sentence per setting, then the sensitivity table.
 
-The sentence states the best ratio for the reference metric and whether
-its gain over the single-task baseline is significant, because that is the
-question a reader of the report has; the table below gives every cell so
-the sentence can be checked.
+The sentence states the best ratio for the reference metric, its change
+against the single-task baseline with the 95% CI of that difference, and
+whether it survives the seed-level test after correction for the number of
+cells, because that is the question a reader of the report has; it also
+says how large a change the seeds could have detected. The table below
+gives every cell so the sentence can be checked.
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ def _p(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _p_expr(p) -> str:
+def _p_expr(p, name: str = "p") -> str:
     """'p = 0.016' or 'p < 0.001'."""
     text = _p(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
 
 
 def _ratios_text(row) -> str:
@@ -41,11 +43,23 @@ def _ratios_text(row) -> str:
     return " and ".join(parts) if parts else "no auxiliary task"
 
 
+def _get(row, column: str):
+    """A column of a sensitivity row, NaN when an older table lacks it."""
+    return row[column] if column in row.index else math.nan
+
+
+def _delta(row) -> float:
+    """The difference the seed-level test estimated, else the difference of the means."""
+    est = _get(row, "delta_estimate")
+    return row["delta_vs_baseline"] if pd.isna(est) else est
+
+
 def best_cells(sensitivity: pd.DataFrame) -> dict[str, dict]:
     """Per setting, the best non-baseline cell for the reference task's main metric.
 
     Chosen on the validation mean when the runs report one (choosing on test
-    would flatter the winner), then reported on test.
+    would flatter the winner), then reported on test with the seed-level
+    test's CI of the difference and its Holm- and BH-adjusted p values.
     """
     out = {}
     for setting, df in sensitivity.groupby("setting", sort=False):
@@ -71,39 +85,76 @@ def best_cells(sensitivity: pd.DataFrame) -> dict[str, dict]:
             "ci95_high": t["ci95_high"],
             "baseline_mean": t["baseline_mean"],
             "delta_vs_baseline": t["delta_vs_baseline"],
+            "delta_estimate": _get(t, "delta_estimate"),
+            "delta_ci95_low": _get(t, "delta_ci95_low"),
+            "delta_ci95_high": _get(t, "delta_ci95_high"),
+            "test": None if pd.isna(_get(t, "test")) else str(t["test"]),
             "p_value": t["p_value"],
+            "p_adjusted": _get(t, "p_adjusted"),
+            "q_value": _get(t, "q_value"),
             "significant": None if pd.isna(t["significant"]) else bool(t["significant"]),
+            "mde80": _get(t, "mde80"),
+            "bootstrap_p": _get(t, "bootstrap_p"),
             "n_seeds": int(t["n_seeds"]),
         }
     return out
 
 
-def setting_sentence(setting: str, sensitivity: pd.DataFrame, best: dict | None) -> str:
-    """One sentence: the best cell, its gain, the p value and whether it is significant."""
+def setting_mde(sensitivity: pd.DataFrame, setting: str, inference: pd.DataFrame | None = None) -> float:
+    """The setting's MDE at 80% power for its reference metric: inference.csv's, else the cells' median."""
+    df = sensitivity[sensitivity["setting"] == setting]
+    metric = reference_metric(df["reference"].iloc[0])
+    if inference is not None and not inference.empty:
+        hit = inference[(inference["setting"] == setting) & (inference["metric"] == metric)]
+        if not hit.empty:
+            return float(hit["mde80"].iloc[0])
+    if "mde80" not in df.columns:
+        return math.nan
+    values = df.loc[df["metric"] == metric, "mde80"].dropna()
+    return float(values.median()) if not values.empty else math.nan
+
+
+def _verdict(best: dict, k: int) -> str:
+    if best["p_value"] is None or pd.isna(best["p_value"]):
+        return "no seed-level test was possible (fewer than two runs on a side)"
+    tests = (
+        f"seed-level `{best['test']}` test, {_p_expr(best['p_value'])}, "
+        f"Holm-adjusted {_p_expr(best['p_adjusted'])}, BH {_p_expr(best['q_value'], 'q')}"
+    )
+    word = "significant" if best["significant"] else "not significant"
+    return f"the difference is {word} after correction for {k} cell{'s' if k != 1 else ''} ({tests})"
+
+
+def setting_sentence(
+    setting: str, sensitivity: pd.DataFrame, best: dict | None, inference: pd.DataFrame | None = None
+) -> str:
+    """One sentence: the best cell, its change with the CI of the difference, the adjusted test, the MDE."""
     if best is None:
         return f"**{setting}**: no multi-task cell with a reference metric to compare."
     df = sensitivity[(sensitivity["setting"] == setting) & (sensitivity["cell"] == best["cell"])]
     row = df[df["metric"] == best["metric"]].iloc[0]
     metric = best["metric"]
-    gain = best["delta_vs_baseline"]
-    if best["p_value"] is None or pd.isna(best["p_value"]):
-        verdict = "no paired test was possible"
-    elif best["significant"]:
-        verdict = f"the difference is significant (paired bootstrap {_p_expr(best['p_value'])})"
-    else:
-        verdict = f"the difference is not significant (paired bootstrap {_p_expr(best['p_value'])})"
     selected = "validation" if ".valid." in best["selected_on"] else "test"
-    if best["baseline_mean"] is None or pd.isna(best["baseline_mean"]):
-        return (
-            f"**{setting}**: the best ratio for {metric} (chosen on {selected}) is {_ratios_text(row)} "
-            f"(cell `{best['cell']}`, {_fmt(best['mean'])} over {best['n_seeds']} seeds); "
-            "there are no baseline runs to compare it with."
-        )
-    return (
+    head = (
         f"**{setting}**: the best ratio for {metric} (chosen on {selected}) is {_ratios_text(row)} "
-        f"(cell `{best['cell']}`, {_fmt(best['mean'])} over {best['n_seeds']} seeds, "
-        f"95% CI [{_fmt(best['ci95_low'])}, {_fmt(best['ci95_high'])}]) against the single-task baseline's "
-        f"{_fmt(best['baseline_mean'])}, a change of {gain:+.2f}; {verdict}."
+        f"(cell `{best['cell']}`, {_fmt(best['mean'])} over {best['n_seeds']} seeds"
+    )
+    if best["baseline_mean"] is None or pd.isna(best["baseline_mean"]):
+        return head + "); there are no baseline runs to compare it with."
+    family = sensitivity[(sensitivity["setting"] == setting) & (sensitivity["metric"] == metric)]
+    k = int(family["p_value"].notna().sum())
+    gain = _delta(row)
+    ci = f"95% CI of the difference [{_fmt(best['delta_ci95_low'])}, {_fmt(best['delta_ci95_high'])}]"
+    mde = setting_mde(sensitivity, setting, inference)
+    power = (
+        f" With these seeds, a true change of {_fmt(mde)} (minimal detectable effect) would be found with 80% power "
+        f"at the level 0.05/{k} per cell."
+        if not pd.isna(mde) and k
+        else ""
+    )
+    return (
+        head + f", 95% CI [{_fmt(best['ci95_low'])}, {_fmt(best['ci95_high'])}]) against the single-task "
+        f"baseline's {_fmt(best['baseline_mean'])}, a change of {gain:+.2f} ({ci}); {_verdict(best, k)}.{power}"
     )
 
 
@@ -116,11 +167,20 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+_SEED_TEST_COLUMNS = ("delta_ci95_low", "delta_ci95_high", "p_adjusted", "q_value", "bootstrap_p")
+
+
 def reference_table(sensitivity: pd.DataFrame, setting: str) -> pd.DataFrame:
     """The reference metric (test) of every cell of one setting, formatted."""
     df = sensitivity[sensitivity["setting"] == setting]
     metric = reference_metric(df["reference"].iloc[0])
     df = df[df["metric"] == metric]
+    base = (df["cell"] == BASELINE).to_list()
+    col = {c: (df[c] if c in df.columns else pd.Series(math.nan, index=df.index)) for c in _SEED_TEST_COLUMNS}
+
+    def cells(values, fmt):
+        return ["" if b else fmt(v) for v, b in zip(values, base)]
+
     return pd.DataFrame(
         {
             "cell": df["cell"],
@@ -128,15 +188,38 @@ def reference_table(sensitivity: pd.DataFrame, setting: str) -> pd.DataFrame:
             "seeds": df["n_seeds"].astype(int),
             "mean": df["mean"].map(_fmt),
             "std": df["std"].map(_fmt),
-            "95% CI": [f"[{_fmt(lo)}, {_fmt(hi)}]" for lo, hi in zip(df["ci95_low"], df["ci95_high"])],
-            "Δ vs baseline": [_fmt(d) if c != BASELINE else "" for d, c in zip(df["delta_vs_baseline"], df["cell"])],
-            "p": [_p(p) if c != BASELINE else "" for p, c in zip(df["p_value"], df["cell"])],
+            "Δ vs baseline": cells([_delta(r) for _, r in df.iterrows()], _fmt),
+            "95% CI of Δ": cells(
+                zip(col["delta_ci95_low"], col["delta_ci95_high"]), lambda c: f"[{_fmt(c[0])}, {_fmt(c[1])}]"
+            ),
+            "p (seed-level)": cells(df["p_value"], _p),
+            "p adj. (Holm)": cells(col["p_adjusted"], _p),
+            "q (BH)": cells(col["q_value"], _p),
             "significant": [("yes" if s else "no") if not pd.isna(s) else "" for s in df["significant"]],
+            "bootstrap p (test set)": cells(col["bootstrap_p"], _p),
         }
     )
 
 
-def summary_markdown(sensitivity: pd.DataFrame) -> str:
+EXPLANATION = (
+    "Means are over seeds with a Student-t 95% interval. The training run is the unit of inference: two "
+    "trainings that differ only in seed differ by more than many effects, so each cell is compared with the "
+    "single-task baseline over its runs, not over test sentences. Seed k of every cell shares initialisation, "
+    "batch order and dropout with the baseline's seed k, so the primary test (`paired-block-lm`) is a "
+    "least-squares model value ~ cell + seed over all runs of a setting, with the residual variance pooled over "
+    "the cells and a t test of each difference on the residual degrees of freedom; it is used when pairing pays "
+    "(its 95% intervals of the difference are narrower on average than unpaired ones), otherwise Welch's "
+    "unpaired t test (`welch`). Δ is the difference that test estimates (under the block model, over the seeds a "
+    "cell shares with the baseline), with its 95% CI. p values are adjusted with Holm within a setting "
+    "(p adj.) and with Benjamini–Hochberg over every test of the study (q); significant means Holm-adjusted "
+    "p < 0.05. The detectable change is the true difference that a test at the Bonferroni level 0.05/k (k cells) "
+    "finds with 80% power, given the seeds used. The paired bootstrap over test sentences pooled over seeds "
+    "(bootstrap p; sacrebleu's for BLEU) measures only the test-set uncertainty of these particular models: it "
+    "ignores seed variance, so it is shown beside the seed-level test and decides nothing."
+)
+
+
+def summary_markdown(sensitivity: pd.DataFrame, inference: pd.DataFrame | None = None) -> str:
     """The whole page: sentences, then one reference-metric table per setting."""
     lines = ["# Mixing-ratio sensitivity", ""]
     if sensitivity.empty:
@@ -144,12 +227,8 @@ def summary_markdown(sensitivity: pd.DataFrame) -> str:
     best = best_cells(sensitivity)
     settings = list(dict.fromkeys(sensitivity["setting"]))
     for s in settings:  # one paragraph each
-        lines += [setting_sentence(s, sensitivity, best.get(s)), ""]
-    lines += [
-        "Means are over seeds with a Student-t 95% interval; p values come from paired bootstrap "
-        "resampling of the test outputs pooled over seeds, against the single-task baseline "
-        "(sacrebleu's test for BLEU); significant means p < 0.05, with no correction for the number of cells.",
-    ]
+        lines += [setting_sentence(s, sensitivity, best.get(s), inference), ""]
+    lines += [EXPLANATION]
     for s in settings:
         df = sensitivity[sensitivity["setting"] == s]
         lines += [

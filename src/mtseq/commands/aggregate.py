@@ -1,4 +1,4 @@
-"""``mtseq aggregate``: run directories -> summary.csv, sensitivity.csv, metrics.json, summary.md."""
+"""``mtseq aggregate``: run directories -> summary.csv, sensitivity.csv, inference.csv, metrics.json, summary.md."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from mtseq.pipeline import data_root
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("aggregate", help="tables of every run, per-cell statistics and significance")
+    p = subparsers.add_parser(
+        "aggregate", help="tables of every run, per-cell statistics and seed-level tests against the baseline"
+    )
     p.add_argument("--config", required=True, help="workflow config YAML (its grid defines the cells)")
     p.add_argument("--results", default=None, help="results folder (default: the config's 'results' or 'results')")
     p.add_argument("--runs", nargs="+", default=None, metavar="DIR", help="run directories (default: every grid run)")
@@ -18,7 +20,12 @@ def register(subparsers) -> None:
         default=None,
         help="corpus root for references when metrics.json records none (default: data/<config data.name>)",
     )
-    p.add_argument("--samples", type=int, default=1000, help="bootstrap resamples per test (default 1000)")
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=1000,
+        help="sentence-bootstrap resamples per test (test-set uncertainty; default 1000)",
+    )
     p.set_defaults(func=run)
 
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-import numpy as np
 
 from mtseq.errors import ConfigError, MtseqError, describe
 from mtseq.io import atomic_path
