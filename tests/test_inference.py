@@ -230,3 +230,42 @@ def test_calibration_cli_is_reproducible_and_reads_a_summary(tmp_path, capsys):
     assert json.loads(out1.read_text())["source"].endswith("one_to_many / translate_en_de.test.bleu")
     assert main(["calibration", "--grids", "10"]) == 2
     assert "need at least 1000" in capsys.readouterr().err
+
+
+def test_real_aa_splits_pooled_baselines_into_disjoint_halves(tmp_path, capsys):
+    """Two grids' baselines pooled by seed; every split of 6 seeds into 3 + 3 tested once, unpaired."""
+    from mtseq.analysis.calibration import real_aa
+    from mtseq.cli import main
+
+    rng = np.random.default_rng(3)
+    metric = "translate_en_de.test.bleu"
+
+    def summary(seeds):
+        return pd.DataFrame(
+            {
+                "setting": "one_to_many",
+                "cell": "baseline",
+                "reference": "translate_en_de",
+                "seed": seeds,
+                metric: 12 + rng.normal(0, 1, len(seeds)),
+            }
+        )
+
+    a, b = summary([1, 2, 3]), summary([4, 5, 6])
+    res = real_aa([a, b])
+    assert res["seeds"] == [1, 2, 3, 4, 5, 6] and res["splits"] == 10  # C(6,3) / 2
+    assert 0 <= res["rejected_at_0.05"] <= res["splits"] and 0 < res["median_p"] <= 1
+    # the same numbers by hand for one split: Welch on seeds {1,2,3} vs {4,5,6}
+    values = pd.concat([a, b]).set_index("seed")[metric]
+    welch_p = stats.ttest_ind(values[[1, 2, 3]], values[[4, 5, 6]], equal_var=False).pvalue
+    rows = pd.DataFrame({"cell": ["baseline"] * 3 + ["aa"] * 3, "seed": [1, 2, 3, 4, 5, 6], "value": values.values})
+    table, _ = compare_cells(rows)
+    assert table["p_value"].iloc[0] == pytest.approx(welch_p, rel=1e-9)
+    paths = []
+    for name, df in (("a.csv", a), ("b.csv", b)):
+        df.to_csv(tmp_path / name, index=False)
+        paths.append(str(tmp_path / name))
+    assert main(["calibration", "--real-aa", *paths, "--json", str(tmp_path / "aa.json")]) == 0
+    assert "10 splits into disjoint halves" in capsys.readouterr().out
+    with pytest.raises(MtseqError, match="at least 4"):
+        real_aa([a.iloc[:2], b.iloc[:1]])

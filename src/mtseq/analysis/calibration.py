@@ -163,3 +163,58 @@ def design_from_summary(summary: pd.DataFrame, setting: str | None, metric: str 
         resid_sd=fit.resid_sd,
     )
     return design, setting, metric
+
+
+def real_aa(summaries: list[pd.DataFrame], setting: str | None = None, metric: str | None = None) -> dict:
+    """A/A on real runs: every split of the baseline's runs into two disjoint halves of seeds, tested
+    as 'cell' against 'baseline' by :func:`compare_cells` (disjoint seeds: no pairing, Welch).
+
+    The baselines of several finished grids (e.g. the default run and its replication with other
+    seeds) are pooled, one run per seed. The splits share runs, so the rate is descriptive: it shows
+    the procedure on real score distributions, where the simulation gives the calibrated rate.
+    """
+    from itertools import combinations
+
+    from mtseq.analysis.grid import BASELINE
+    from mtseq.analysis.stats import reference_metric
+
+    frames = [s for s in summaries if not s.empty]
+    if not frames:
+        raise MtseqError("no runs in the given summaries")
+    summary = pd.concat(frames, ignore_index=True)
+    setting = setting or summary["setting"].iloc[0]
+    rows = summary[(summary["setting"] == setting) & (summary["cell"] == BASELINE)]
+    if rows.empty:
+        raise MtseqError(f"no baseline runs of setting {setting!r}")
+    metric = metric or reference_metric(rows["reference"].iloc[0])
+    if metric not in rows.columns:
+        raise MtseqError(f"no metric column {metric!r} in the summaries")
+    runs = rows.drop_duplicates("seed").set_index("seed")[metric].dropna().sort_index()
+    seeds = list(runs.index)
+    if len(seeds) < 4:
+        raise MtseqError(f"{setting}: {len(seeds)} baseline runs; an A/A split needs at least 4")
+    half = len(seeds) // 2
+    p_values = []
+    for first in combinations(seeds, half):
+        if seeds[0] not in first:  # each split once (the halves swapped is the same test)
+            continue
+        second = [s for s in seeds if s not in first][:half]
+        frame = pd.DataFrame(
+            {
+                "cell": [BASELINE] * half + ["aa"] * half,
+                "seed": [*first, *second],
+                "value": [*runs[list(first)], *runs[second]],
+            }
+        )
+        table, _ = compare_cells(frame)
+        p_values.append(float(table["p_value"].iloc[0]))
+    p = np.asarray(p_values)
+    return {
+        "setting": setting,
+        "metric": metric,
+        "seeds": [int(s) for s in seeds],
+        "splits": len(p),
+        "rejected_at_0.05": int((p < ALPHA).sum()),
+        "rate": float((p < ALPHA).mean()),
+        "median_p": float(np.median(p)),
+    }

@@ -23,6 +23,14 @@ def register(subparsers) -> None:
     p.add_argument("--resid-sd", type=float, default=None, help="sd of a run around cell + seed effects (1.0)")
     p.add_argument("--grids", type=int, default=2000, help="simulated grids per scenario (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulation's numpy Generator (default 0)")
+    p.add_argument(
+        "--real-aa",
+        nargs="+",
+        default=None,
+        metavar="SUMMARY",
+        help="instead of simulating: split the real baseline runs of these summary.csv files (pooled by seed) "
+        "into disjoint halves of seeds and test every split (A/A on real score distributions)",
+    )
     p.add_argument("--json", default=None, metavar="PATH", help="also write the figures as JSON")
     p.set_defaults(func=run)
 
@@ -30,20 +38,13 @@ def register(subparsers) -> None:
 def _design(args):
     from dataclasses import replace
 
-    import pandas as pd
-
     from mtseq.analysis.calibration import Design, design_from_summary
     from mtseq.errors import MtseqError
 
     source = "flags"
     design = Design()
     if args.summary:
-        try:
-            summary = pd.read_csv(args.summary)
-        except FileNotFoundError:
-            raise MtseqError("file not found", args.summary) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            raise MtseqError(f"unreadable CSV ({err})", args.summary) from None
+        summary = _read_summary(args.summary)
         missing = [c for c in ("setting", "cell", "reference", "seed") if c not in summary.columns]
         if missing:
             raise MtseqError(f"missing column(s) {', '.join(missing)}", args.summary)
@@ -82,11 +83,51 @@ def _se(result: dict, rate: float) -> float:
     return (rate * (1 - rate) / result["grids"]) ** 0.5
 
 
+def _read_summary(path):
+    import pandas as pd
+
+    from mtseq.errors import MtseqError
+
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise MtseqError("file not found", path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise MtseqError(f"unreadable CSV ({err})", path) from None
+
+
+def run_real_aa(args) -> int:
+    from mtseq.analysis.calibration import real_aa
+    from mtseq.errors import MtseqError
+    from mtseq.io import write_json
+
+    summaries = [_read_summary(p) for p in args.real_aa]
+    settings = [args.setting] if args.setting else list(dict.fromkeys(s for df in summaries for s in df["setting"]))
+    results = []
+    for setting in settings:
+        try:
+            res = real_aa(summaries, setting, args.metric)
+        except MtseqError as err:  # a setting without enough baseline runs: say so, test the others
+            print(f"{setting}: {err}")
+            continue
+        results.append(res)
+        print(
+            f"{setting} / {res['metric']}: {len(res['seeds'])} baseline runs (seeds {res['seeds']}), "
+            f"{res['splits']} splits into disjoint halves: {res['rejected_at_0.05']} with p < 0.05 "
+            f"({res['rate']:.1%}), median p {res['median_p']:.2f}"
+        )
+    if args.json:
+        write_json(args.json, {"real_aa": results})
+    return 0
+
+
 def run(args) -> int:
     from mtseq.analysis.calibration import calibrate
     from mtseq.errors import MtseqError
     from mtseq.io import write_json
 
+    if args.real_aa:
+        return run_real_aa(args)
     if args.grids < 1:
         raise MtseqError(f"--grids must be at least 1, not {args.grids}")
     design, source = _design(args)
