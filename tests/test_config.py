@@ -19,8 +19,10 @@ def default(repo_root):
 
 def test_default_config_validates_and_fills_defaults(repo_root):
     config = load_config(repo_root / "config" / "config.yaml")
-    assert config["train"]["mixing"]["strategy"] == "constant"
-    assert config["train"]["mixing"]["cap"] is None
+    assert config["train"]["mixing"]["strategy"] == "stratified"  # set by the default
+    assert config["train"]["mixing"]["cap"] is None  # filled by the schema
+    assert validate_config({})["train"]["mixing"]["strategy"] == "constant"  # the paper's draw, by default
+    assert config["grid"]["extra_baseline_seeds"] == []
     assert config["results"] == "results"
     assert config["data"]["parts"] == ["translate", "trees", "caption", "mono"]
 

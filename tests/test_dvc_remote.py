@@ -24,7 +24,14 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RATIOS = "config/config.yaml:grid.settings.one_to_many.auxiliary.parse_en"
-OUTS = ("data", "results/summary.csv", "results/sensitivity.csv", "results/metrics.json", "results/plots")
+OUTS = (
+    "data",
+    "results/summary.csv",
+    "results/sensitivity.csv",
+    "results/inference.csv",
+    "results/metrics.json",
+    "results/plots",
+)
 
 
 def _run(cmd: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -233,11 +232,10 @@ def test_stats_file(corpus):
     assert 0.15 < stats["reorder_fraction"]["translate"] < 0.9
 
 
-def test_default_config_is_fast_and_calibrated(tmp_path, repo_root):
+def test_default_config_is_calibrated(tmp_path, repo_root):
+    """(Its speed is a benchmark's business: `mtseq bench pipeline`.)"""
     cfg = yaml.safe_load((repo_root / "config" / "config.yaml").read_text())["data"]["synth"]
-    t0 = time.perf_counter()
     stats = generate(tmp_path, cfg)
-    assert time.perf_counter() - t0 < 60  # about 5 s on one core; generous for loaded machines
     assert 8 <= stats["length"]["en"]["mean"] <= 12
     assert stats["translate_test_coverage"]["en"] > 0.97  # Zipf: 3,000 pairs cover the test words
     assert stats["phenomena_translate_train"]["subordinate_clause"] > 0.1

@@ -66,3 +66,27 @@ def test_second_run_has_nothing_to_do_and_report_builds(workdir):
     snakemake(workdir, "--cores", "1", f"--configfile={CONFIG}", "--report", "results/report.html")
     html = (workdir / "results" / "report.html").read_text(errors="replace")
     assert "one_to_many" in html and "Sensitivity" in html
+
+
+def test_metrics_bleu_equals_the_sacrebleu_command_line(workdir):
+    """metrics.json's BLEU is what `sacrebleu RAW_REF -i HYP` prints for the run's hypothesis file."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = workdir / "results" / "runs" / "one_to_many" / "baseline" / "seed1"
+    expected = json.loads((run / "metrics.json").read_text())["tasks"]["translate_en_de"]["test"]["bleu"]
+    raw_ref = workdir / "data" / "tiny" / "raw" / "translate.test.de"
+    cli = Path(sys.executable).parent / "sacrebleu"
+    out = subprocess.run(
+        [str(cli), str(raw_ref), "-i", str(run / "hyp.translate_en_de.test"), "-b", "-w", "10"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert float(out.stdout.strip()) == pytest.approx(expected, abs=1e-8)
+    sens = pd.read_csv(workdir / "results" / "sensitivity.csv")
+    tested = sens[sens["p_value"].notna()]
+    assert not tested.empty and set(tested["test"]) <= {"paired-block-lm", "welch"}
+    assert {"delta_ci95_low", "delta_ci95_high", "p_adjusted", "q_value", "mde80", "bootstrap_p"} <= set(sens.columns)
+    assert (workdir / "results" / "inference.csv").stat().st_size > 0
