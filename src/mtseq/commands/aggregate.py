@@ -23,8 +23,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--samples",
         type=int,
-        default=1000,
-        help="sentence-bootstrap resamples per test (test-set uncertainty; default 1000)",
+        default=10000,
+        help="sentence-bootstrap resamples per test (test-set uncertainty; default 10000)",
     )
     p.set_defaults(func=run)
 
