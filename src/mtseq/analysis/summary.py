@@ -213,9 +213,10 @@ EXPLANATION = (
     "cell shares with the baseline), with its 95% CI. p values are adjusted with Holm within a setting "
     "(p adj.) and with Benjamini–Hochberg over every test of the study (q); significant means Holm-adjusted "
     "p < 0.05. The detectable change is the true difference that a test at the Bonferroni level 0.05/k (k cells) "
-    "finds with 80% power, given the seeds used. The paired bootstrap over test sentences pooled over seeds "
-    "(bootstrap p; sacrebleu's for BLEU) measures only the test-set uncertainty of these particular models: it "
-    "ignores seed variance, so it is shown beside the seed-level test and decides nothing."
+    "finds with 80% power, given the seeds used. The sentence bootstrap (bootstrap p: whole test sentences "
+    "resampled for every run at once, 10,000 samples, the same seed-mean Δ) measures only the test-set "
+    "uncertainty of these particular models: it ignores seed variance, so it is shown beside the seed-level "
+    "test and decides nothing."
 )
 
 
