@@ -6,6 +6,7 @@ names live in one place (mtseq.layout) and are unit-testable.
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 from pathlib import Path
 
@@ -165,12 +166,8 @@ def data_targets(config: dict) -> list[str]:
     return [str(p) for p in out]
 
 
-def write_section(config: dict, paths: tuple[str, ...], out: str | Path) -> str:
-    """Write the config sections at dotted `paths` (e.g. "data.synth", "model") as a config file of their own.
-
-    The file is touched only when its content changes. Rules take these files
-    as inputs, so editing a section reruns exactly the stages that read it.
-    """
+def section_text(config: dict, paths: tuple[str, ...]) -> str:
+    """The config sections at dotted ``paths`` (e.g. "data.synth", "model") as a YAML document, keys sorted."""
     doc: dict = {}
     for dotted in paths:
         keys = dotted.split(".")
@@ -179,9 +176,28 @@ def write_section(config: dict, paths: tuple[str, ...], out: str | Path) -> str:
             node = node[key]
             target = target.setdefault(key, {})
         target[keys[-1]] = node[keys[-1]]
-    text = yaml.safe_dump(doc, sort_keys=True)
-    out = Path(out)
-    if not out.exists() or out.read_text(encoding="utf-8") != text:
+    return yaml.safe_dump(doc, sort_keys=True)
+
+
+def write_section(config: dict, paths: tuple[str, ...], folder: str | Path) -> str:
+    """Write the config sections at dotted ``paths`` as a config file of their own, named by its content.
+
+    The file is ``<folder>/<paths joined by +>-<first 12 hex digits of its SHA-256>.yaml``:
+    a file name always holds the same content, so it is written once (atomically)
+    and never rewritten with other content. Planning another config (a dry run,
+    ``--report``, another ``--configfile``) therefore writes a file of its own and
+    never changes one that a running job reads. Rules take these files as inputs:
+    editing a section gives its rules a new input file, so exactly the stages
+    that read it rerun.
+    """
+    text = section_text(config, paths)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    out = Path(folder) / f"{'+'.join(paths)}-{digest}.yaml"
+    try:
+        same = out.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        same = False
+    if not same:  # missing (or damaged): its content is fixed by its name
         with atomic_open(out) as fh:
             fh.write(text)
     return str(out)
