@@ -41,3 +41,16 @@ def test_several_sections_in_one_file_and_a_damaged_file_is_restored(tmp_path):
     assert write_section(config, ("model", "train"), tmp_path) == path
     assert yaml.safe_load(open(path).read()) == {"model": {"layers": 1}, "train": {"lr": 0.5}}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.path.basename(path), os.path.basename(nested)])
+
+
+def test_a_section_carried_over_from_a_file_of_the_old_name_keeps_its_time(tmp_path):
+    """A working directory from before content-named files: the same section under its old name lends the new
+    file its modification time, so ``--rerun-triggers mtime`` finds the outputs made from it up to date."""
+    config = {"decode": {"beam": 1}}
+    legacy = tmp_path / "decode.yaml"
+    legacy.write_text(yaml.safe_dump(config, sort_keys=True))
+    os.utime(legacy, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    path = write_section(config, ("decode",), tmp_path)
+    assert os.stat(path).st_mtime_ns == 1_000_000_000_000_000_000
+    edited = write_section({"decode": {"beam": 4}}, ("decode",), tmp_path)  # another content: made now
+    assert os.stat(edited).st_mtime_ns > 1_000_000_000_000_000_000

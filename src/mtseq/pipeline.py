@@ -7,6 +7,7 @@ names live in one place (mtseq.layout) and are unit-testable.
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 from pathlib import Path
 
@@ -193,14 +194,23 @@ def write_section(config: dict, paths: tuple[str, ...], folder: str | Path) -> s
     text = section_text(config, paths)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     out = Path(folder) / f"{'+'.join(paths)}-{digest}.yaml"
-    try:
-        same = out.read_text(encoding="utf-8") == text
-    except (OSError, UnicodeDecodeError):
-        same = False
-    if not same:  # missing (or damaged): its content is fixed by its name
+    if _read(out) != text:  # missing (or damaged): its content is fixed by its name
         with atomic_open(out) as fh:
             fh.write(text)
+        # A working directory from before content-named files holds the same section as <paths>.yaml:
+        # the new file takes its time, so outputs made from it are not older than their input.
+        legacy = Path(folder) / f"{'+'.join(paths)}.yaml"
+        if _read(legacy) == text:
+            stat = legacy.stat()
+            os.utime(out, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     return str(out)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def download(config: dict, part: str, split: str | None = None, lang: str | None = None) -> str:
