@@ -9,7 +9,7 @@ from snakemake.settings.types import ExecMode
 
 from mtseq.config import validate_config
 from mtseq.errors import MtseqError
-from mtseq.locks import claim_workdir
+from mtseq.locks import claim_workdir, mark_jobs, wait_for_orphans
 from mtseq.pipeline import check_parts
 
 min_version("9.0")
@@ -30,10 +30,18 @@ except MtseqError as err:
 
 
 # A workflow killed with SIGKILL leaves its lock: clear it when its process is gone, so the same
-# command resumes (the main process only; jobs on other nodes must not judge the lock).
+# command resumes (the main process only; jobs on other nodes must not judge the lock). Its jobs
+# carry its identity in their environment, so a later run finds those still running (mtseq.locks).
 if workflow.exec_mode == ExecMode.DEFAULT:
     if stale := claim_workdir():
         print(f"mtseq: {stale}", file=sys.stderr)
+    mark_jobs()
+
+
+onstart:
+    # before the first job: wait for jobs that a killed workflow left running (not in a dry run)
+    if workflow.exec_mode == ExecMode.DEFAULT:
+        wait_for_orphans()
 
 
 include: "workflow/rules/common.smk"

@@ -1,4 +1,5 @@
-"""Faults around the workflow: snakemake killed, two workflows on one directory, a full disk.
+"""Faults around the workflow: snakemake killed (with its jobs, or alone), planning another config while a
+workflow runs, two workflows on one directory, a full disk.
 
 The workflow tests run the real Snakefile on a derived tiny config (one setting, one auxiliary
 ratio, one seed), so each run takes seconds. The disk-full tests inject ``ENOSPC`` in-process.
@@ -6,9 +7,11 @@ ratio, one seed), so each run takes seconds. The disk-full tests inject ``ENOSPC
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,14 +44,21 @@ def _config(path: Path, updates: int = 40) -> Path:
     return path
 
 
-def _popen(workdir: Path, config: Path) -> subprocess.Popen:
+def _popen(workdir: Path, config: Path, cores: int = 1, out: Path | None = None) -> subprocess.Popen:
+    """snakemake in a session of its own; its terminal is a pipe, or the file ``out`` (which the jobs that
+    outlive it may go on writing to)."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
-    cmd += ["--cores", "1", f"--configfile={config}"]
-    return subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
+    cmd += ["--cores", str(cores), f"--configfile={config}"]
+    terminal = subprocess.PIPE if out is None else open(out, "w")  # noqa: SIM115 (the child holds it)
+    try:
+        return subprocess.Popen(
+            cmd, env=env, stdout=terminal, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
+    finally:
+        if out is not None:
+            terminal.close()
 
 
 def _wait_for(proc: subprocess.Popen, found, timeout: float = 120) -> None:
@@ -74,11 +84,44 @@ def _run_dirs(workdir: Path) -> list[Path]:
     return sorted(p.parent for p in (workdir / "results" / "runs").glob("*/*/seed*/train.log"))
 
 
+def _trainers(workdir: Path) -> dict[str, list[int]]:
+    """The ``mtseq train`` processes working in ``workdir`` (not the shells around them), by run directory."""
+    here, found = str(workdir.resolve()), {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if cwd == here and len(args) > 2 and Path(args[1]).name == "mtseq" and args[2] == "train" and "--out" in args:
+            found.setdefault(args[args.index("--out") + 1], []).append(int(entry.name))
+    return found
+
+
+def _weights_equal(run: Path, twin: Path) -> bool:
+    a, b = load_model(run / "model.pt").state_dict(), load_model(twin / "model.pt").state_dict()
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+# 200 updates: a training lasts long enough (a few seconds) for a kill or a pause to land inside it
+UPDATES = 200
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> tuple[Path, Path]:
+    """(config, working directory) of the derived config run once without any fault: what the faults must give."""
+    base = tmp_path_factory.mktemp("uninterrupted")
+    config = _config(base / "cfg.yaml", updates=UPDATES)
+    snakemake(base / "work", "--cores", "2", f"--configfile={config}")
+    return config, base / "work"
+
+
 @pytest.mark.slow
-def test_sigkill_of_snakemake_then_the_same_command_resumes_and_gives_the_same_results(tmp_path):
-    # 200 updates: training lasts long enough (about a second) for the kill to land inside it
-    config = _config(tmp_path / "cfg.yaml", updates=200)
-    killed, clean = tmp_path / "killed", tmp_path / "clean"
+def test_sigkill_of_snakemake_then_the_same_command_resumes_and_gives_the_same_results(tmp_path, uninterrupted):
+    config, clean = uninterrupted
+    killed = tmp_path / "killed"
 
     proc = _popen(killed, config)
     _wait_for(proc, lambda: any((killed / "results" / "runs").glob("*/*/seed*/checkpoints/ckpt-*.pt")))
@@ -97,13 +140,114 @@ def test_sigkill_of_snakemake_then_the_same_command_resumes_and_gives_the_same_r
     assert "Nothing to be done" in snakemake(killed, "--cores", "1", f"--configfile={config}", "-n").stdout
     assert resumed.returncode == 0
 
-    snakemake(clean, "--cores", "2", f"--configfile={config}")
     pd.testing.assert_frame_equal(_summary(killed), _summary(clean))
     for run in interrupted:  # the killed run resumed from its checkpoints and ended with the same weights
-        twin = clean / run.relative_to(killed)
         assert "resumed from update" in (run / "train.log").read_text()
-        a, b = load_model(run / "model.pt").state_dict(), load_model(twin / "model.pt").state_dict()
-        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+        assert _weights_equal(run, clean / run.relative_to(killed))
+
+
+@pytest.mark.slow
+def test_sigkill_of_the_snakemake_process_alone_leaves_one_trainer_per_run_directory(tmp_path, uninterrupted):
+    """``kill -9 <snakemake pid>`` (the OOM killer): its training jobs live on as orphans. The same command at
+    once must not start a second trainer on their run directories, and must end with the uninterrupted results."""
+    config, clean = uninterrupted
+    work = tmp_path / "work"
+    first = _popen(work, config, cores=2, out=tmp_path / "first.log")
+    runs = work / "results" / "runs"
+
+    def both_training() -> bool:
+        return len({p.parents[1] for p in runs.glob("*/*/seed*/checkpoints/ckpt-*.pt")}) == 2 == len(_trainers(work))
+
+    _wait_for(first, both_training, timeout=300)
+    os.kill(first.pid, signal.SIGKILL)  # the main process only: both trainings go on as orphans
+    first.wait()
+    # pause the orphans, so that they are surely still running when the same command starts
+    os.killpg(first.pid, signal.SIGSTOP)
+    try:
+        orphans = _trainers(work)
+        assert len(orphans) == 2 and all(len(p) == 1 for p in orphans.values()), orphans
+
+        rerun = _popen(work, config, cores=2, out=tmp_path / "rerun.log")
+        most, resumed = 0, False
+        deadline = time.monotonic() + 300
+        while rerun.poll() is None:
+            assert time.monotonic() < deadline, "the rerun did not finish"
+            most = max([most, *map(len, _trainers(work).values())])
+            if not resumed and "mtseq: waiting for 2 job(s)" in (tmp_path / "rerun.log").read_text():
+                os.killpg(first.pid, signal.SIGCONT)  # the orphans go on and end; the rerun waits for them
+                resumed = True
+            time.sleep(0.01)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(first.pid, signal.SIGCONT)
+    said = (tmp_path / "rerun.log").read_text()
+    assert rerun.returncode == 0, said[-5000:]
+    assert resumed, said[-5000:]
+    assert most == 1, f"a run directory had {most} trainers at once"
+    assert "removed the lock left by a killed snakemake" in said and "of its jobs still run" in said
+    assert "mtseq: the killed workflow's jobs have ended; starting" in said
+    assert not any((tmp_path / n).read_text().count("Traceback") for n in ("first.log", "rerun.log"))
+
+    pd.testing.assert_frame_equal(_summary(work), _summary(clean))
+    for run in _run_dirs(work):
+        assert (run / "COMPLETED").exists()
+        assert _weights_equal(run, clean / run.relative_to(work))
+
+
+@pytest.mark.slow
+def test_planning_another_config_while_a_workflow_runs_changes_none_of_its_results(tmp_path, uninterrupted):
+    """A dry run and a report of another config (the paper's beam 12 and max_len 100, another grid, model and
+    data sections), between the running workflow's train and evaluate jobs, write nothing that its jobs read:
+    its metrics are the uninterrupted ones."""
+    config, clean = uninterrupted
+    cfg = yaml.safe_load(config.read_text())
+    cfg["decode"] = {"beam": 12, "max_len": 100}
+    cfg["grid"]["seeds"] = [1, 2]
+    cfg["model"]["hidden"] = 48
+    cfg["data"]["vocab"] = {"max_size": 100}
+    cfg["data"]["synth"]["seed"] = 8
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(cfg))
+
+    work = tmp_path / "work"
+    running = _popen(work, config)
+    runs = work / "results" / "runs"
+    _wait_for(running, lambda: any(runs.glob("*/*/seed*/train.json")), timeout=300)
+    os.killpg(running.pid, signal.SIGSTOP)  # held between its train and evaluate jobs
+    try:
+        assert not list(runs.glob("*/*/seed*/metrics.json"))
+        sections = [*(work / "results" / "params").iterdir(), *(work / "data" / "tiny" / "params").iterdir()]
+        before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sections}
+        snakemake(work, "-n", "--cores", "1", f"--configfile={other}")
+        snakemake(work, "--report", "report.html", f"--configfile={other}", check=False)
+        assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sections} == before
+        made = {p.name.split("-")[0] for d in ("results/params", "data/tiny/params") for p in (work / d).iterdir()}
+        assert made == {"decode", "grid", "model+train", "data.synth", "data.vocab"}
+        assert len([*(work / "results" / "params").iterdir()]) == 6  # the other config's sections beside them
+    finally:
+        os.killpg(running.pid, signal.SIGCONT)
+    out, _ = running.communicate(timeout=300)
+    assert running.returncode == 0, out[-5000:]
+
+    for run in _run_dirs(work):
+        metrics = json.loads((run / "metrics.json").read_text())
+        expected = json.loads((clean / run.relative_to(work) / "metrics.json").read_text())
+        assert metrics["decode"]["beam"] == yaml.safe_load(config.read_text())["decode"]["beam"]
+        assert {k: v for k, v in metrics.items() if k != "eval_time_s"} == {
+            k: v for k, v in expected.items() if k != "eval_time_s"
+        }
+    pd.testing.assert_frame_equal(_summary(work), _summary(clean))
+
+    # nothing of the running config went stale; editing its decode section reruns evaluation and what follows
+    assert "Nothing to be done" in snakemake(work, "-n", "--cores", "1", f"--configfile={config}").stdout
+    cfg = yaml.safe_load(config.read_text())
+    cfg["decode"]["max_len"] = 41
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(cfg))
+    plan = snakemake(work, "-n", "--cores", "1", f"--configfile={edited}").stdout
+    table = plan.split("Job stats:")[1].split("total")[0]
+    counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+    assert counts == {"evaluate": 2, "aggregate": 1, "plot": 1, "tables": 1, "all": 1}
 
 
 @pytest.mark.slow

@@ -6,6 +6,8 @@ names live in one place (mtseq.layout) and are unit-testable.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shlex
 from pathlib import Path
 
@@ -165,12 +167,8 @@ def data_targets(config: dict) -> list[str]:
     return [str(p) for p in out]
 
 
-def write_section(config: dict, paths: tuple[str, ...], out: str | Path) -> str:
-    """Write the config sections at dotted `paths` (e.g. "data.synth", "model") as a config file of their own.
-
-    The file is touched only when its content changes. Rules take these files
-    as inputs, so editing a section reruns exactly the stages that read it.
-    """
+def section_text(config: dict, paths: tuple[str, ...]) -> str:
+    """The config sections at dotted ``paths`` (e.g. "data.synth", "model") as a YAML document, keys sorted."""
     doc: dict = {}
     for dotted in paths:
         keys = dotted.split(".")
@@ -179,12 +177,40 @@ def write_section(config: dict, paths: tuple[str, ...], out: str | Path) -> str:
             node = node[key]
             target = target.setdefault(key, {})
         target[keys[-1]] = node[keys[-1]]
-    text = yaml.safe_dump(doc, sort_keys=True)
-    out = Path(out)
-    if not out.exists() or out.read_text(encoding="utf-8") != text:
+    return yaml.safe_dump(doc, sort_keys=True)
+
+
+def write_section(config: dict, paths: tuple[str, ...], folder: str | Path) -> str:
+    """Write the config sections at dotted ``paths`` as a config file of their own, named by its content.
+
+    The file is ``<folder>/<paths joined by +>-<first 12 hex digits of its SHA-256>.yaml``:
+    a file name always holds the same content, so it is written once (atomically)
+    and never rewritten with other content. Planning another config (a dry run,
+    ``--report``, another ``--configfile``) therefore writes a file of its own and
+    never changes one that a running job reads. Rules take these files as inputs:
+    editing a section gives its rules a new input file, so exactly the stages
+    that read it rerun.
+    """
+    text = section_text(config, paths)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    out = Path(folder) / f"{'+'.join(paths)}-{digest}.yaml"
+    if _read(out) != text:  # missing (or damaged): its content is fixed by its name
         with atomic_open(out) as fh:
             fh.write(text)
+        # A working directory from before content-named files holds the same section as <paths>.yaml:
+        # the new file takes its time, so outputs made from it are not older than their input.
+        legacy = Path(folder) / f"{'+'.join(paths)}.yaml"
+        if _read(legacy) == text:
+            stat = legacy.stat()
+            os.utime(out, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     return str(out)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def download(config: dict, part: str, split: str | None = None, lang: str | None = None) -> str:

@@ -8,10 +8,10 @@ DATA_TARGETS = pipeline.data_targets(config)
 
 
 def data_section(*paths):
-    """Data config sections as a file beside the data they make (rerun only when they change)."""
-    return pipeline.write_section(config, paths, f"{ROOT}/params/{'+'.join(paths)}.yaml")
+    """Data config sections as a file beside the data they make, named by its content (never rewritten)."""
+    return pipeline.write_section(config, paths, f"{ROOT}/params")
 
 
 def section(*paths):
-    """Config sections as a file under results/params (rerun only when they change)."""
-    return pipeline.write_section(config, paths, f"{config['results']}/params/{'+'.join(paths)}.yaml")
+    """Config sections as a file under results/params, named by its content (never rewritten)."""
+    return pipeline.write_section(config, paths, f"{config['results']}/params")

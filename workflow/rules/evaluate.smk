@@ -19,7 +19,7 @@ rule evaluate:
     benchmark:
         f"{LOGS}/evaluate/{{setting}}/{{cell}}/seed{{seed}}.bench.tsv"
     shell:
-        "mtseq evaluate --run {params.out} --config {input.params} --data {ROOT} > {log} 2>&1"
+        "mtseq evaluate --run {params.out} --config {input.params} --data {ROOT} --status-fd 3 3>&2 > {log} 2>&1"
 
 
 rule aggregate:

@@ -1,4 +1,6 @@
 # Training: one job per grid cell x seed, a thin shell around `mtseq train`.
+# The log takes stdout and stderr; fd 3 is the terminal, where a status line (done/total, tok/s,
+# ETA) appears at growing intervals (mtseq.progress).
 
 from mtseq.analysis import grid as _grid
 
@@ -42,4 +44,4 @@ rule train:
     shell:
         "mtseq train --config {input.params} --setting {wildcards.setting} --cell {wildcards.cell}"
         " --reference {params.reference} {params.ratios} --seed {wildcards.seed} --data {ROOT}"
-        " --out {params.out}{params.nproc} > {log} 2>&1"
+        " --out {params.out}{params.nproc} --status-fd 3 3>&2 > {log} 2>&1"

@@ -25,7 +25,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, required=True, help="corpus root (data/<name>)")
     p.add_argument("--out", type=Path, required=True, help="run directory")
     p.add_argument("--cell", default=None, help="cell id for train.json (default: from the ratios)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar on a terminal (stderr redirected to a file gets a progress line at growing intervals)",
+    )
+    p.add_argument(
+        "--status-fd",
+        type=int,
+        default=None,
+        metavar="FD",
+        help="also write a one-line status (ref updates done/total, tokens/s, ETA) at growing intervals to this "
+        "open file descriptor; the workflow's rule passes the terminal as 3 past the log: --status-fd 3 3>&2 > log",
+    )
     p.add_argument("--overwrite", action="store_true", help="clear a run directory that holds another config's run")
     p.add_argument(
         "--nproc",
@@ -48,7 +60,9 @@ class _TqdmHandler(logging.Handler):
 
 
 def _argv(args: argparse.Namespace) -> list[str]:
-    """The command line of one process of a ``--nproc`` run (the same arguments, without ``--nproc``)."""
+    """The command line of one process of a ``--nproc`` run (the same arguments, without ``--nproc``).
+
+    Nor ``--status-fd``: torchrun does not pass open descriptors on, so the ranks report to the log only."""
     argv = ["train", "--config", str(args.config), "--setting", args.setting, "--reference", args.reference]
     argv += [a for r in args.ratios for a in ("--ratios", r)]
     argv += ["--seed", str(args.seed), "--data", str(args.data), "--out", str(args.out)]
@@ -59,6 +73,8 @@ def _argv(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> None:
     from mtseq.config import load_config
     from mtseq.errors import ConfigError, MtseqError
+    from mtseq.locks import check_run_dir_free
+    from mtseq.progress import status_writer
     from mtseq.train import distributed
     from mtseq.train.mixing import parse_ratios
     from mtseq.train.run import train_run
@@ -68,10 +84,12 @@ def run(args: argparse.Namespace) -> None:
         raise ConfigError("--nproc", f"must be a positive integer, not {args.nproc}")
     if world > 1 and args.nproc not in (1, world):
         raise ConfigError("--nproc", f"asks for {args.nproc} processes inside a torchrun of {world}")
+    status = status_writer(args.status_fd)
     if args.nproc > 1 and world == 1:
-        status = distributed.launch(args.nproc, _argv(args))
-        if status:
-            raise MtseqError(f"{args.nproc}-process training failed (torchrun exit status {status})", args.out)
+        check_run_dir_free(args.out)  # rank 0 takes the lock; refuse here first, before starting torchrun
+        code = distributed.launch(args.nproc, _argv(args))
+        if code:
+            raise MtseqError(f"{args.nproc}-process training failed (torchrun exit status {code})", args.out)
         return
     config = load_config(args.config)
     ratios = parse_ratios(args.ratios)
@@ -92,6 +110,7 @@ def run(args: argparse.Namespace) -> None:
             cell=args.cell,
             progress=not args.no_progress,
             overwrite=args.overwrite,
+            status=status if distributed.rank() == 0 else None,
         )
     finally:
         log.removeHandler(handler)

@@ -26,6 +26,7 @@ from mtseq.errors import MtseqError
 from mtseq.evaluate.textmetrics import group_references, read_image_ids, text_scores
 from mtseq.io import read_lines, write_json, write_lines
 from mtseq.layout import Layout
+from mtseq.locks import hold_run_dir
 from mtseq.model.multitask import load_model
 from mtseq.tasks import get_task
 from mtseq.train.examples import load_task, load_vocabs
@@ -129,4 +130,12 @@ def _brief(scores: dict) -> str:
 
 
 def evaluate_run(run: str | Path, data_root: str | Path, decode_cfg: dict) -> dict:
-    return RunEvaluator(Path(run), Path(data_root), decode_cfg).evaluate()
+    """Decode and score ``run``, holding it (``mtseq.locks.hold_run_dir``): refused while a trainer writes it."""
+    with hold_run_dir(run, "evaluate", make=False):
+        return RunEvaluator(Path(run), Path(data_root), decode_cfg).evaluate()
+
+
+def headline(metrics: dict, reference: str) -> str:
+    """``translate_en_de test bleu=12.34 chrf=40.10 ...``: the reference task's test scores, for a status line."""
+    scores = metrics.get("tasks", {}).get(reference, {}).get("test")
+    return f"{reference} test {_brief(scores)}" if scores else f"{reference}: no test scores"

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from mtseq import __version__
 from mtseq.errors import MtseqError
 from mtseq.fetch.verify import CHUNK, normalise_sha256, read_record, sha256_file, write_record
+from mtseq.progress import bar_options
 
 USER_AGENT = f"mtseq/{__version__} (Python urllib)"
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.I)
@@ -158,6 +159,7 @@ def _bar(total: int | None, initial: int, name: str, progress: bool) -> tqdm:
         file=sys.stderr,
         disable=not progress,
         leave=False,
+        **bar_options(),
     )
 
 

@@ -114,7 +114,9 @@ def _parse_batches(parser, sentences, batch_size, tokens_path, name, progress) -
     """Parse in batches under a progress bar; a sentence benepar refuses is reported with its lines."""
     from tqdm import tqdm
 
-    with tqdm(total=len(sentences), unit="sent", desc=f"benepar {name}", disable=not progress) as bar:
+    from mtseq.progress import bar_options
+
+    with tqdm(total=len(sentences), unit="sent", desc=f"benepar {name}", disable=not progress, **bar_options()) as bar:
         for first in range(0, len(sentences), batch_size):
             batch = sentences[first : first + batch_size]
             try:

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from mtseq.errors import MtseqError
 from mtseq.io import AtomicOutputs, check_aligned, read_lines
+from mtseq.progress import bar_options
 
 
 @cache
@@ -49,7 +50,8 @@ def tokenise_files(inputs: Sequence[Path], langs: Sequence[str], outputs: Sequen
     with AtomicOutputs() as out:
         for path, lang, target in zip(inputs, langs, outputs, strict=True):
             lines = texts[path]
-            tokenised = [tokenise(ln, lang) for ln in tqdm(lines, desc=f"tokenise {Path(path).name}", unit="line")]
+            bar = tqdm(lines, desc=f"tokenise {Path(path).name}", unit="line", **bar_options())
+            tokenised = [tokenise(ln, lang) for ln in bar]
             out.write_lines(target, tokenised)
             stats[str(target)] = {"lines": n, "tokens": sum(len(t.split()) for t in tokenised)}
     return stats

@@ -7,16 +7,24 @@ completed run does nothing and an interrupted one resumes from its newest
 intact checkpoint; started with different arguments, it refuses rather
 than mixing two runs in one directory.
 
+The directory has one writer: the process that trains it holds its lock
+(``mtseq.locks.hold_run_dir``) from before it looks at the directory until
+it returns, and a second process on the same directory is refused naming
+the first one's pid.
+
 Launched by torchrun (``mtseq train --nproc N``), every process trains its
 slice of each batch (``mtseq.train.distributed``); only rank 0 touches the
-directory, and tells the others whether the run is already complete.
+directory (and holds its lock), and tells the others whether the run is
+already complete.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +34,9 @@ import yaml
 from mtseq.errors import ConfigError, MtseqError
 from mtseq.io import atomic_open, write_json
 from mtseq.layout import Layout
+from mtseq.locks import hold_run_dir
 from mtseq.model import build_model, model_config, save_model
+from mtseq.progress import Progress, stderr_is_terminal
 from mtseq.tasks import check_setting, get_task
 from mtseq.train import distributed
 from mtseq.train.checkpoint import CheckpointDir
@@ -139,12 +149,16 @@ def train_run(
     cell: str | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    status: Callable[[str], None] | None = None,
 ) -> dict:
     """Train one (setting, ratios, seed) cell into ``out``; return its train.json content.
 
     ``ratios`` holds the auxiliary tasks' α (the reference always has 1;
     α = 0 leaves a task out, so ``{}`` is the single-task baseline).
     ``overwrite`` lets a directory holding another run's results be cleared.
+    ``progress`` shows a bar on a terminal (a progress line at growing intervals
+    in a log file); ``status`` gets a one-line summary at intervals, for a person.
+    Refused (``RunDirBusy``) while another process holds ``out``.
     """
     get_task(reference, "--reference")
     for t in ratios:
@@ -161,25 +175,29 @@ def train_run(
     digest = fingerprint(spec)
     group = distributed.start(resolve_device(spec["train"]["device"]))
     try:
-        previous = _prepare(out, config, spec, digest, overwrite, group)
-        if previous is not None:
-            log.info("%s: already complete, nothing to do", out)
-            return previous
-        handler = _log_to(out / "train.log") if group is None or group.writer else None
-        try:
-            return _train(spec, tasks, out, progress, group)
-        finally:
-            if handler is not None:
-                log.removeHandler(handler)
-                handler.close()
+        with contextlib.ExitStack() as held:
+            previous = _prepare(out, config, spec, digest, overwrite, group, held)
+            if previous is not None:
+                log.info("%s: already complete, nothing to do", out)
+                return previous
+            handler = _log_to(out / "train.log") if group is None or group.writer else None
+            try:
+                return _train(spec, tasks, out, progress, group, status)
+            finally:
+                if handler is not None:
+                    log.removeHandler(handler)
+                    handler.close()
     finally:
         distributed.stop(group)
 
 
-def _prepare(out: Path, config: dict, spec: dict, digest: str, overwrite: bool, group) -> dict | None:
+def _prepare(
+    out: Path, config: dict, spec: dict, digest: str, overwrite: bool, group, held: contextlib.ExitStack
+) -> dict | None:
     """The completed run's train.json, or None once ``out`` is ready for this run (its config.yaml written).
 
-    Only rank 0 looks and writes; the other ranks get its answer, or stop when it failed.
+    Only rank 0 locks (for as long as ``held`` lasts), looks and writes; the other
+    ranks get its answer, or stop when it failed.
     """
     if group is not None and not group.writer:
         previous, failed = group.broadcast(None)
@@ -187,6 +205,7 @@ def _prepare(out: Path, config: dict, spec: dict, digest: str, overwrite: bool, 
             raise MtseqError("stopped: rank 0 could not prepare the run directory (its error says why)", out)
         return previous
     try:
+        held.enter_context(hold_run_dir(out, "train"))
         previous = _check_previous(out, digest, overwrite)
         if previous is None:
             out.mkdir(parents=True, exist_ok=True)
@@ -204,15 +223,18 @@ def _prepare(out: Path, config: dict, spec: dict, digest: str, overwrite: bool, 
     return previous
 
 
-def _train(spec: dict, tasks: list[str], out: Path, progress: bool, group=None) -> dict:
+def _train(spec: dict, tasks: list[str], out: Path, progress: bool, group=None, status=None) -> dict:
     torch.set_num_threads(spec["train"]["threads"])
+    name = f"{spec['setting']}/{spec['cell']}/seed{spec['seed']}"
+    tty = stderr_is_terminal()
+    report = Progress(name, bar=progress and tty, log=None if tty else log, status=status)
     if group is not None:
-        return _train_on(group.device, spec, tasks, out, progress, group)
+        return _train_on(group.device, spec, tasks, out, report, group)
     with claimed_device(resolve_device(spec["train"]["device"])) as device:
-        return _train_on(device, spec, tasks, out, progress, None)
+        return _train_on(device, spec, tasks, out, report, None)
 
 
-def _train_on(device: torch.device, spec: dict, tasks: list[str], out: Path, progress: bool, group) -> dict:
+def _train_on(device: torch.device, spec: dict, tasks: list[str], out: Path, progress: Progress, group) -> dict:
     tcfg, mcfg = spec["train"], spec["model"]
     layout = Layout(spec["data"])
     vocabs, train, valid = _load_data(layout, tasks, tcfg["max_len"])

@@ -15,16 +15,15 @@ import contextlib
 import logging
 import math
 import random
-import sys
 import time
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from mtseq.decode.perplexity import perplexity
 from mtseq.errors import MtseqError, describe
 from mtseq.model import MultiTaskModel
+from mtseq.progress import Progress, stderr_is_terminal
 from mtseq.train.batches import Batch, BatchIterator, make_batch, task_key
 from mtseq.train.checkpoint import CheckpointDir
 from mtseq.train.distributed import Group, batch_counts
@@ -85,7 +84,7 @@ class Trainer:
         seed: int,
         device: torch.device,
         checkpoints: CheckpointDir | None = None,
-        progress: bool = False,
+        progress: bool | Progress = False,
         validate: bool = True,
         group: Group | None = None,
     ) -> None:
@@ -96,7 +95,14 @@ class Trainer:
         self.group, self.writer = group, group is None or group.writer
         self.rank = group.rank if group else 0
         self.checkpoints = checkpoints
-        self.progress, self.do_validate = progress and self.writer, validate and self.writer
+        self.do_validate = validate and self.writer
+        # what a person sees: a bar on a terminal, progress lines in a log file (mtseq.progress)
+        self.report: Progress | None = None
+        if isinstance(progress, Progress):
+            self.report = progress if self.writer else None
+        elif progress and self.writer:
+            tty = stderr_is_terminal()
+            self.report = Progress("run", bar=tty, log=None if tty else log)
         self.iters = {t: BatchIterator(train[t], cfg["batch_size"], seed) for t in self.tasks}
         self.bpe = self.iters[self.reference].batches_per_epoch
         self.N = mixer.N
@@ -280,20 +286,12 @@ class Trainer:
     def run(self) -> dict:
         self.model.train()
         start = time.perf_counter()
-        elapsed0, tokens0, update0 = self.elapsed_s, self.tokens, self.update
-        bar = tqdm(
-            total=self.N,
-            initial=self.ref_done,
-            unit="ref",
-            desc="train",
-            disable=not self.progress,
-            file=sys.stderr,
-            mininterval=0.5,
-            dynamic_ncols=True,
-        )
-        shown_at = time.perf_counter()
+        elapsed0, tokens0 = self.elapsed_s, self.tokens
+        report = self.report
+        if report is not None:
+            report.start(self.N, self.ref_done, self.tokens)
         every = self.cfg["checkpoint_every"]
-        with bar:
+        try:
             while self.ref_done < self.N:
                 self.update += 1
                 task = self.mixer.draw(self.update, self.ref_done)
@@ -304,7 +302,6 @@ class Trainer:
                 self.tokens += src_tokens + tgt_tokens
                 if task == self.reference:
                     self.ref_done += 1
-                    bar.update(1)
                 if self.do_validate and self._validation_due(task):
                     self._check()
                     self.validate()
@@ -312,26 +309,22 @@ class Trainer:
                     self._check()
                     self.elapsed_s = elapsed0 + time.perf_counter() - start
                     self.save_checkpoint()
-                if self.progress and time.perf_counter() - shown_at > 0.5:
-                    shown_at = time.perf_counter()
-                    self._postfix(bar, start, tokens0, update0)
-            if self.progress:
-                self._postfix(bar, start, tokens0, update0)
-        self._check()
-        if self.do_validate and self.last_validated != self.update:
-            self.validate()
-        self.elapsed_s = elapsed0 + time.perf_counter() - start
-        if not self.checkpoints or not self.checkpoints.paths() or self.update % every:
-            self.save_checkpoint()
+                if report is not None:  # reads the clock; writes only when a line is due
+                    report.tick(self.ref_done, self.update, self.tokens, self.loss_ema)
+            self._check()
+            if self.do_validate and self.last_validated != self.update:
+                self.validate()
+            self.elapsed_s = elapsed0 + time.perf_counter() - start
+            if not self.checkpoints or not self.checkpoints.paths() or self.update % every:
+                self.save_checkpoint()
+            if report is not None:
+                report.finish(self.ref_done, self.tokens)
+        finally:
+            if report is not None:
+                report.close()
         self.time["wall"] = time.perf_counter() - start
         self.time["tokens"] = self.tokens - tokens0
         return self.summary()
-
-    def _postfix(self, bar, start: float, tokens0: int, update0: int) -> None:
-        wall = max(time.perf_counter() - start, 1e-9)
-        speed = f"{(self.update - update0) / wall:.1f} upd/s, {(self.tokens - tokens0) / wall:.0f} tok/s"
-        losses = " ".join(f"{t}={v:.2f}" for t, v in self.loss_ema.items())
-        bar.set_postfix_str(f"{self.update} upd, {speed}, loss {losses}", refresh=False)
 
     def summary(self) -> dict:
         final = {t: v[-1][1] for t, v in self.valid_ppl.items() if v}
