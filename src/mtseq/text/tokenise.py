@@ -36,7 +36,9 @@ def tokenise_files(inputs: Sequence[Path], langs: Sequence[str], outputs: Sequen
     """Tokenise aligned files together: all outputs land, or none does.
 
     Empty lines are refused: in an aligned corpus they are almost always a
-    broken extraction, and they would train the model to emit nothing.
+    broken extraction, and they would train the model to emit nothing. So is
+    a line with nothing visible in it (control or format characters only), and
+    one that Moses tokenises to nothing.
     """
     if not (len(inputs) == len(langs) == len(outputs)):
         raise MtseqError(
@@ -49,7 +51,11 @@ def tokenise_files(inputs: Sequence[Path], langs: Sequence[str], outputs: Sequen
     with AtomicOutputs() as out:
         for path, lang, target in zip(inputs, langs, outputs, strict=True):
             lines = texts[path]
-            tokenised = [tokenise(ln, lang) for ln in tqdm(lines, desc=f"tokenise {Path(path).name}", unit="line")]
+            bar = tqdm(lines, desc=f"tokenise {Path(path).name}", unit="line", disable=None)  # none unless a terminal
+            tokenised = [tokenise(ln, lang) for ln in bar]
+            for i, tok in enumerate(tokenised, 1):
+                if not tok.split():
+                    raise MtseqError("empty line after tokenisation (nothing but characters Moses drops)", path, i)
             out.write_lines(target, tokenised)
             stats[str(target)] = {"lines": n, "tokens": sum(len(t.split()) for t in tokenised)}
     return stats
