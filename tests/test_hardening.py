@@ -254,6 +254,25 @@ def test_an_archive_link_out_of_the_folder_is_an_unsafe_link(tmp_path, capsys):
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_a_zip_of_an_unknown_version_is_unsupported_not_a_traceback(tmp_path, capsys):
+    """Found by the long fuzz run: a flipped bit in 'version needed to extract' raised NotImplementedError."""
+    import io
+    import zipfile
+
+    from mtseq.fetch import sha256_file
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", "hello\n")
+    data = bytearray(buf.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (235).to_bytes(2, "little")  # version 23.5
+    archive = _write(tmp_path / "corpus.zip", bytes(data))
+    argv = ["fetch", "--url", archive, "--out", tmp_path / "dl.zip", "--sha256", sha256_file(archive)]
+    line = _refused([*argv, "--unpack", tmp_path / "out", "--quiet"], capsys)
+    assert line == f"mtseq: error: {tmp_path / 'dl.zip'}: unsupported zip archive (zip file version 23.5)"
+
+
 # --- 4. trees -------------------------------------------------------------------------------------------------------
 
 

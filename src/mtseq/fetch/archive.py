@@ -72,6 +72,9 @@ def unpack(archive: str | Path, dest_dir: str | Path, members: list[str] | None 
         except _CORRUPT as err:
             detail = " ".join(str(err).split()) or type(err).__name__
             raise MtseqError(f"corrupt or truncated {kind} archive ({detail})", archive) from None
+        except NotImplementedError as err:  # zipfile: a version or compression method it does not read
+            detail = " ".join(str(err).split()) or type(err).__name__
+            raise MtseqError(f"unsupported {kind} archive ({detail})", archive) from None
         except (IsADirectoryError, NotADirectoryError, FileExistsError) as err:  # "a" as a file and as a folder
             name = os.path.relpath(err.filename, tmp) if err.filename else "?"
             raise MtseqError(

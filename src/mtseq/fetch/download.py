@@ -38,6 +38,7 @@ from tqdm import tqdm
 from mtseq import __version__
 from mtseq.errors import MtseqError
 from mtseq.fetch.verify import CHUNK, normalise_sha256, read_record, sha256_file, write_record
+from mtseq.io import check_input_file
 
 USER_AGENT = f"mtseq/{__version__} (Python urllib)"
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.I)
@@ -187,8 +188,11 @@ def _verify_and_land(part: Path, dest: Path, expected: str | None, what: str) ->
 
 
 def _copy(src: Path, part: Path, what: str, *, progress: bool) -> None:
-    if not src.is_file():
-        raise MtseqError(f"local source not found: {what}")
+    try:
+        check_input_file(src)
+    except MtseqError as err:  # missing, or a directory, FIFO or device: the message names both ends
+        problem = "not found" if err.message == "file not found" else err.message
+        raise MtseqError(f"local source {problem}: {what}") from None
     size = src.stat().st_size
     try:
         with (

@@ -25,7 +25,8 @@ from mtseq.fetch.archive import TAR_SUFFIXES, read_sgm
 from mtseq.io import BOM, check_input_file, invisible, nfc
 
 ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, ".zip")
-_CORRUPT = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile)
+# NotImplementedError: zipfile meeting a version or compression method it does not read (a flipped bit, mostly)
+_CORRUPT = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile, NotImplementedError)
 
 
 def split_source(spec: str | Path) -> tuple[Path, str | None]:
