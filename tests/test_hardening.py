@@ -273,6 +273,27 @@ def test_a_zip_of_an_unknown_version_is_unsupported_not_a_traceback(tmp_path, ca
     assert line == f"mtseq: error: {tmp_path / 'dl.zip'}: unsupported zip archive (zip file version 23.5)"
 
 
+@pytest.mark.parametrize(
+    ("links", "words"),
+    [([("a", "a")], "link 'a' -> 'a' is a loop of links"), ([("l", "gone")], "link 'l' -> 'gone' points to nothing")],
+    ids=["loop", "dangling"],
+)
+def test_archive_links_must_lead_to_a_member(tmp_path, capsys, links, words):
+    """Found by the second long fuzz run: a symlink to itself unpacked, and reading through it loops."""
+    from mtseq.fetch import sha256_file
+
+    archive = tmp_path / "corpus.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name, target in links:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    argv = ["fetch", "--url", archive, "--out", tmp_path / "dl.tar", "--sha256", sha256_file(archive)]
+    line = _refused([*argv, "--unpack", tmp_path / "out", "--quiet"], capsys)
+    assert line.startswith(f"mtseq: error: {tmp_path / 'dl.tar'}: {words}")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 # --- 4. trees -------------------------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import html
 import os
+import posixpath
 import re
 import shutil
 import tarfile
@@ -130,6 +131,7 @@ def _untar(archive: Path, dest: Path, members: list[str] | None) -> None:
         for info in chosen:
             _safe_name(info.name, archive)
             _safe_link(info, archive)
+        _check_link_targets(chosen, archive)
         try:
             tar.extractall(dest, members=chosen, filter="data")
         except (tarfile.AbsoluteLinkError, tarfile.LinkOutsideDestinationError) as err:
@@ -158,6 +160,33 @@ def _safe_link(info: tarfile.TarInfo, archive: Path) -> None:
     if target.is_absolute() or depth < 0:
         link = f"{short_repr(info.name)} -> {short_repr(info.linkname)}"
         raise MtseqError(f"unsafe link {link} (points outside the archive)", archive)
+
+
+def _norm(name: str) -> str:
+    return posixpath.normpath(name.replace("\\", "/")).lstrip("/")
+
+
+def _check_link_targets(chosen: list[tarfile.TarInfo], archive: Path) -> None:
+    """A symbolic link must lead, through other links, to a file or folder the archive holds: a dangling
+    link or a loop of links would unpack, then fail (or spin) wherever a stage reads through it."""
+    held: dict[str, tarfile.TarInfo | None] = {}
+    for info in chosen:
+        name = _norm(info.name)
+        held[name] = info
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            held.setdefault("/".join(parts[:i]), None)  # a folder implied by a member's path
+    for info in chosen:
+        link, seen = info, set()
+        while link is not None and link.issym():
+            target = _norm(posixpath.join(posixpath.dirname(_norm(link.name)), link.linkname))
+            what = f"{short_repr(info.name)} -> {short_repr(info.linkname)}"
+            if target in seen:
+                raise MtseqError(f"link {what} is a loop of links", archive)
+            if target not in held:
+                raise MtseqError(f"link {what} points to nothing the archive holds", archive)
+            seen.add(target)
+            link = held[target]
 
 
 def _unzip(archive: Path, dest: Path, members: list[str] | None) -> None:
