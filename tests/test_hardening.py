@@ -6,6 +6,7 @@ message for each input the issue reported as a traceback, silent garbage, a spli
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -256,7 +257,6 @@ def test_an_archive_link_out_of_the_folder_is_an_unsafe_link(tmp_path, capsys):
 
 def test_a_zip_of_an_unknown_version_is_unsupported_not_a_traceback(tmp_path, capsys):
     """Found by the long fuzz run: a flipped bit in 'version needed to extract' raised NotImplementedError."""
-    import io
     import zipfile
 
     from mtseq.fetch import sha256_file
@@ -275,19 +275,27 @@ def test_a_zip_of_an_unknown_version_is_unsupported_not_a_traceback(tmp_path, ca
 
 @pytest.mark.parametrize(
     ("links", "words"),
-    [([("a", "a")], "link 'a' -> 'a' is a loop of links"), ([("l", "gone")], "link 'l' -> 'gone' points to nothing")],
-    ids=["loop", "dangling"],
+    [
+        ([("a", "a")], "link 'a' -> 'a' is a loop of links"),
+        ([("l", "gone")], "link 'l' -> 'gone' points to nothing"),
+        ([("a", None), ("a", "a"), ("a", "/")], "member 'a' appears more than once in the archive"),
+    ],
+    ids=["loop", "dangling", "duplicate-name"],
 )
 def test_archive_links_must_lead_to_a_member(tmp_path, capsys, links, words):
-    """Found by the second long fuzz run: a symlink to itself unpacked, and reading through it loops."""
+    """Found by the long fuzz runs: a symlink to itself unpacked (reading through it loops), and so did one
+    hidden behind a file and a folder of the same name."""
     from mtseq.fetch import sha256_file
 
     archive = tmp_path / "corpus.tar"
     with tarfile.open(archive, "w") as tar:
-        for name, target in links:
+        for name, target in links:  # target None: a file; "/": a folder; else a symbolic link
             info = tarfile.TarInfo(name)
-            info.type, info.linkname = tarfile.SYMTYPE, target
-            tar.addfile(info)
+            if target == "/":
+                info.type = tarfile.DIRTYPE
+            elif target is not None:
+                info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info, io.BytesIO(b"") if target is None else None)
     argv = ["fetch", "--url", archive, "--out", tmp_path / "dl.tar", "--sha256", sha256_file(archive)]
     line = _refused([*argv, "--unpack", tmp_path / "out", "--quiet"], capsys)
     assert line.startswith(f"mtseq: error: {tmp_path / 'dl.tar'}: {words}")

@@ -131,6 +131,7 @@ def _untar(archive: Path, dest: Path, members: list[str] | None) -> None:
         for info in chosen:
             _safe_name(info.name, archive)
             _safe_link(info, archive)
+        _check_unique([i.name for i in chosen], archive)
         _check_link_targets(chosen, archive)
         try:
             tar.extractall(dest, members=chosen, filter="data")
@@ -166,6 +167,17 @@ def _norm(name: str) -> str:
     return posixpath.normpath(name.replace("\\", "/")).lstrip("/")
 
 
+def _check_unique(names: list[str], archive: Path) -> None:
+    """One member per path: with two, which one lands depends on the order (a later symlink or folder
+    replacing a file), so the archive does not say what its content is."""
+    seen: set[str] = set()
+    for name in names:
+        key = _norm(name)
+        if key in seen and key != ".":
+            raise MtseqError(f"member {short_repr(name)} appears more than once in the archive", archive)
+        seen.add(key)
+
+
 def _check_link_targets(chosen: list[tarfile.TarInfo], archive: Path) -> None:
     """A symbolic link must lead, through other links, to a file or folder the archive holds: a dangling
     link or a loop of links would unpack, then fail (or spin) wherever a stage reads through it."""
@@ -193,6 +205,7 @@ def _unzip(archive: Path, dest: Path, members: list[str] | None) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         _check_members([i.filename for i in infos], members, archive)
+        _check_unique([i.filename for i in infos if _selected(i.filename, members)], archive)
         for info in infos:
             if not _selected(info.filename, members):
                 continue
