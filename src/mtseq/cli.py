@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mtseq: error: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # disk full, permission denied, read-only file system: one line naming the file
-        where = f"{err.filename}: " if err.filename is not None else ""
-        print(f"mtseq: error: {where}{shorten(err.strerror or str(err), 400)}", file=sys.stderr)
+        where = err.filename if err.filename is not None else _inputs(args, argv)  # else what the command read
+        print(f"mtseq: error: {where}: {shorten(err.strerror or str(err), 400)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mtseq: interrupted", file=sys.stderr)

@@ -81,6 +81,9 @@ def unpack(archive: str | Path, dest_dir: str | Path, members: list[str] | None 
             raise MtseqError(
                 f"member {short_repr(name)} clashes with another member of that path ({err.strerror})", archive
             ) from None
+        except OSError as err:  # a member name the file system refuses, a full disk, ...
+            name = f" {short_repr(os.path.relpath(err.filename, tmp))}" if err.filename else ""
+            raise MtseqError(f"cannot unpack member{name} ({err.strerror or err})", archive) from None
         out = []
         for entry in sorted(tmp.iterdir()):
             target = dest_dir / entry.name
