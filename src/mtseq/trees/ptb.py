@@ -19,7 +19,7 @@ from mtseq.errors import MtseqError
 from mtseq.io import check_input_file, decode_text
 
 _TOKEN = re.compile(r"[()]|[^\s()]+")
-# Deeper than any treebank (WSJ's deepest tree has about 40 levels); nltk's own tree methods recurse,
+# Far deeper than any treebank (the deepest tree of NLTK's WSJ sample has 30 levels); nltk's tree methods recurse,
 # so a deeper tree would end in RecursionError wherever one of them touches it.
 MAX_DEPTH = 500
 
