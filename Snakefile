@@ -7,8 +7,8 @@ from snakemake.utils import min_version
 
 from snakemake.settings.types import ExecMode
 
-from mtseq.config import validate_config
-from mtseq.errors import MtseqError
+from mtseq.config import validate_config, workflow_config
+from mtseq.errors import MtseqError, internal_error_line
 from mtseq.locks import claim_workdir, mark_jobs, wait_for_orphans
 from mtseq.pipeline import check_parts
 
@@ -20,13 +20,21 @@ DEFAULT_CONFIG = f"{workflow.basedir}/config/config.yaml"
 if not workflow.overwrite_configfiles:
     configfile: DEFAULT_CONFIG
 
-CONFIG_SOURCE = ", ".join(map(str, workflow.overwrite_configfiles)) or DEFAULT_CONFIG
+CONFIG_FILES = list(workflow.overwrite_configfiles) or [DEFAULT_CONFIG]
+CONFIG_SOURCE = ", ".join(map(str, CONFIG_FILES))
 try:
-    validate_config(config, CONFIG_SOURCE)  # snakemake.utils.validate + task/setting checks, defaults filled
+    # the files again through mtseq's strict reader (duplicate keys refused, YAML 1.2 numbers, alias bombs),
+    # replacing what Snakemake's lenient reader made of them; --config overrides stay on top
+    strict = workflow_config(CONFIG_FILES, workflow.config_settings.config)
+    config.clear()
+    config.update(strict)
+    validate_config(config, CONFIG_SOURCE)  # values, schema (defaults filled), tasks and settings, the grid
     check_parts(config)  # a task whose data part the config does not make: one line, not a missing-file trace
 except MtseqError as err:
     err.path = err.path or CONFIG_SOURCE
     sys.exit(f"mtseq: error: {err}")
+except Exception as err:  # the last resort: one line, the traceback in a log file
+    sys.exit(f"mtseq: error: {internal_error_line(err, CONFIG_SOURCE, 'Snakefile start-up')}")
 
 
 # A workflow killed with SIGKILL leaves its lock: clear it when its process is gone, so the same

@@ -5,16 +5,25 @@
         server.fail["/multi30k/train.en.gz"] = 404   # answer this path with an HTTP error
         server.drop_after, server.drops_left = 100_000, 1  # cut the next response after 100 kB
         server.range_support = False                 # ignore Range headers (always 200, whole file)
+        server.validators = False                    # send no ETag / Last-Modified
+        server.if_range = False                      # ignore If-Range (answer 206 even when the file changed)
+        server.after_drop = callback                 # called as a response is cut (to change the file)
         server.requests                              # [(path, {header: value}), ...] as received
+
+ETag is a digest of the content and Last-Modified the file's mtime, so a file rewritten between two
+requests gets new validators, as on a real server.
 
 Serves ``directory`` on 127.0.0.1 at a free port from a background thread.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 import threading
+from collections.abc import Callable
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -29,6 +38,9 @@ class FileServer:
         self.drop_after: int | None = None
         self.drops_left = 0
         self.range_support = True
+        self.validators = True
+        self.if_range = True
+        self.after_drop: Callable[[], None] | None = None
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -102,8 +114,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         data = target.read_bytes()
         size = len(data)
+        etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
+        modified = formatdate(target.stat().st_mtime, usegmt=True)
         start, end, status = 0, size - 1, 200
         match = _RANGE.match(self.headers.get("Range", "").strip())
+        if_range = self.headers.get("If-Range")
+        if match and state.if_range and if_range is not None and if_range not in (etag, modified):
+            match = None  # RFC 9110: the validator no longer matches, so the whole (new) file is the answer
         if match and state.range_support:
             start = int(match.group(1))
             end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
@@ -122,6 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Accept-Ranges", "bytes")
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        if state.validators:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", modified)
         self.end_headers()
         if not body:
             return
@@ -129,6 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
         if cut is not None and cut < len(payload):
             self.wfile.write(payload[:cut])
             self.wfile.flush()
+            if state.after_drop is not None:  # before the cut, so the client's next request sees its effect
+                state.after_drop()
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)

@@ -1,10 +1,16 @@
 """Strict text I/O and atomic outputs.
 
 Every reader refuses what would silently corrupt training (invalid UTF-8,
-mismatched line counts, empty files) with the file and line; every writer
-goes through a temp file that is renamed into place, so a crash or a
-refusal never leaves a partial output that Snakemake or DVC would take as
-complete.
+mismatched line counts, empty files, lines with nothing visible in them)
+with the file and line; every writer goes through a temp file that is
+renamed into place, so a crash or a refusal never leaves a partial output
+that Snakemake or DVC would take as complete.
+
+One normalisation policy for all text read: Unicode NFC (``decode_text``),
+so a word spelt with a combining accent (NFD, as macOS file names and some
+PDFs extract) and its precomposed spelling are one token, never two
+vocabulary entries. NFC of NFC text is the identity, so generated corpora
+are unchanged byte for byte.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -41,20 +49,77 @@ def _mkstemp_beside(final: Path) -> Path:
 
 
 def decode_text(data: bytes, path: str | Path, first_line: int = 1) -> str:
-    """Strict UTF-8 decoding; invalid bytes are refused naming the file and line."""
+    """Strict UTF-8 decoding, NFC-normalised; invalid bytes are refused naming the file and line."""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = first_line + data[: err.start].count(b"\n")
         raise MtseqError(f"invalid UTF-8 (byte 0x{data[err.start]:02x})", path, line) from None
+    return nfc(text)
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC (the one normalisation mtseq applies); ASCII and already-NFC text are returned as they are."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_input_file(path: str | Path, missing: str = "file not found") -> Path:
+    """``path`` if it is a regular file; otherwise one MtseqError saying what it is (missing, a FIFO, a device).
+
+    A FIFO or a device would block or never end, and a directory is a slip: all are named as such.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise MtseqError(missing, path) from None
+    except OSError as err:
+        raise MtseqError(f"cannot read ({err.strerror or err})", path) from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise MtseqError(f"is {kind}, not a regular file", path)
+    return path
 
 
 def read_text(path: str | Path) -> str:
-    """A whole UTF-8 file; a missing file or invalid UTF-8 is refused naming the file (and line)."""
-    path = Path(path)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
+    """A whole UTF-8 file (NFC); a missing or non-regular file or invalid UTF-8 is refused naming it (and the line)."""
+    path = check_input_file(path)
     return decode_text(path.read_bytes(), path)
+
+
+def invisible(line: str) -> bool:
+    """True when ``line`` has nothing a reader would see: only whitespace, control and format characters
+    (zero-width spaces and joiners, direction marks, soft hyphens, BOMs).
+
+    Moses keeps such characters as tokens, so a line of them would enter a corpus as a "sentence"
+    of invisible tokens, and control characters alone tokenise to nothing.
+    """
+    if not line.strip():
+        return True
+    if any(" " < c < "\x7f" for c in line):  # fast path: a printable ASCII character
+        return False
+    return all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in line)
+
+
+def line_problem(line: str) -> str | None:
+    """Why ``line`` cannot be a sentence (one line of an aligned corpus), or None."""
+    if not line.strip():
+        return "empty line"
+    if invisible(line):
+        codes = " ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(line) if not c.isspace())
+        return f"empty line (only control or format characters: {codes[:60]})"
+    return None
 
 
 def split_lines(text: str) -> list[str]:
@@ -70,14 +135,15 @@ def split_lines(text: str) -> list[str]:
 
 
 def read_lines(path: str | Path, *, allow_empty_lines: bool = True, allow_empty_file: bool = False) -> list[str]:
-    """Read a UTF-8, one-item-a-line file (BOM and CRLF normalised)."""
+    """Read a UTF-8, one-item-a-line file (BOM and CRLF normalised, NFC); ``allow_empty_lines=False``
+    also refuses lines with nothing visible in them."""
     lines = split_lines(read_text(path))
     if not lines and not allow_empty_file:
         raise MtseqError("file is empty", path)
     if not allow_empty_lines:
         for i, ln in enumerate(lines, 1):
-            if not ln.strip():
-                raise MtseqError("empty line", path, i)
+            if problem := line_problem(ln):
+                raise MtseqError(problem, path, i)
     return lines
 
 

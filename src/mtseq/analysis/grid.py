@@ -38,10 +38,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from mtseq.errors import ConfigError
+from mtseq.errors import ConfigError, short_repr
 from mtseq.tasks import SETTINGS, TASKS, check_setting, get_task
 
 BASELINE = "baseline"
+MAX_SEED = 2**63 - 1  # numpy's and torch's generators take 64-bit seeds
+MAX_CELLS = 100_000  # a grid that expands beyond this is a typo (a product of long lists), not a study
 AUX_SEP = ";"  # between auxiliary keys in table columns ('+' already joins a group)
 COMBINE_MODES = ("each", "product")
 
@@ -203,8 +205,8 @@ def _seed_list(seeds, key: str, allow_empty: bool = False) -> tuple[int, ...]:
     if not isinstance(seeds, list) or not (seeds or allow_empty):
         raise ConfigError(key, "must be a non-empty list of integers")
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-            raise ConfigError(key, f"seed {s!r} is not a non-negative integer")
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED:
+            raise ConfigError(key, f"seed {short_repr(s, 40)} is not an integer in 0 ... 2^63-1")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(key, "seeds must be unique")
     return tuple(seeds)
@@ -224,13 +226,17 @@ def _ratios(values, key: str) -> list[float]:
     """Validated, de-duplicated ratios in config order (0 kept: it means 'absent')."""
     if not isinstance(values, list) or not values:
         raise ConfigError(key, "must be a non-empty list of ratios")
-    out: list[float] = []
+    out: dict[float, None] = {}  # ordered and de-duplicated in linear time
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-            raise ConfigError(key, f"ratio {v!r} is not a finite number >= 0")
-        if float(v) not in out:
-            out.append(float(v))
-    return out
+        if isinstance(v, bool) or not isinstance(v, int | float) or not _finite(v) or v < 0:
+            raise ConfigError(key, f"ratio {short_repr(v, 40)} is not a finite number >= 0")
+        out[float(v)] = None
+    return list(out)
+
+
+def _finite(v: int | float) -> bool:
+    """math.isfinite without its OverflowError for an int beyond float range."""
+    return abs(v) <= MAX_SEED if isinstance(v, int) else math.isfinite(v)
 
 
 def _setting_cells(
@@ -270,6 +276,9 @@ def _setting_cells(
         lists[key] = _ratios(values, kkey)
     check_setting(setting, list(seen), base)
 
+    n = 1 + (sum(map(len, lists.values())) if combine == "each" else math.prod(map(len, lists.values())))
+    if n > MAX_CELLS:
+        raise ConfigError(f"{base}.auxiliary", f"expands to {n:,} cells, more than {MAX_CELLS:,}")
     combos: list[dict[str, float]] = [{}]
     if combine == "each":
         combos += [{k: r} for k, rs in lists.items() for r in rs]

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from mtseq.errors import MtseqError
+from mtseq.io import check_input_file
 
 COLUMNS = ("setting", "task", "aux", "ratio", "bleu")
 
@@ -69,8 +70,7 @@ def _check(rows: list[dict], path: Path) -> list[dict]:
 def load_paper_points(path: str | Path) -> list[dict]:
     """Read a points table (.yaml/.yml or .csv); refuse malformed entries with the file."""
     path = Path(path)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
+    check_input_file(path)
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".csv":
         rows = list(csv.DictReader(text.splitlines()))

@@ -95,6 +95,23 @@ def _has_output(run: Run, task: str) -> bool:
     return False
 
 
+def _check_outputs(runs: list[Run], task: str) -> None:
+    """Once any run has the task's test outputs, every run whose metrics.json reports the task's test metric
+    must have them too: the bootstrap would otherwise drop that run, or its whole cell, without a word."""
+    if not any(_has_output(r, task) for r in runs):
+        return
+    metric = main_metric(task)
+    for r in runs:
+        if not _has_output(r, task) and metric in r.metrics.get(task, {}).get(SPLIT, {}):
+            kind = get_task(task).kind
+            path = parse_stats_path(r.run_dir, SPLIT) if kind == "parse" else hyp_path(r.run_dir, task, SPLIT)
+            raise MtseqError(
+                f"test outputs missing: metrics.json reports {task} {SPLIT} {metric} but this file is absent "
+                "(evaluate the run again)",
+                path,
+            )
+
+
 def setting_pvalues(
     runs: list[Run], data_root: str | Path | None = None, n_samples: int = DEFAULT_SAMPLES
 ) -> dict[tuple[str, str], PairedResult]:
@@ -108,6 +125,7 @@ def setting_pvalues(
     tasks = sorted({t for r in runs for t in r.ratios})
     out: dict[tuple[str, str], PairedResult] = {}
     for task in tasks:
+        _check_outputs(runs, task)
         base_runs = [r for _, r in sorted(baseline.items()) if _has_output(r, task)]
         cells = {
             cell: [r for _, r in sorted(seeds.items()) if _has_output(r, task)]

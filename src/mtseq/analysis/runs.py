@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mtseq.analysis.grid import parse_run_dir
 from mtseq.errors import MtseqError
+from mtseq.io import check_input_file
 
 
 def hyp_path(run_dir: str | Path, task: str, split: str = "test") -> Path:
@@ -38,8 +39,7 @@ def parse_stats_path(run_dir: str | Path, split: str = "test") -> Path:
 def read_json(path: str | Path) -> dict:
     """A JSON object from a file, or an MtseqError naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
+    check_input_file(path)
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:

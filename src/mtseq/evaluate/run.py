@@ -9,12 +9,19 @@ Validation outputs are decoded for the reference task only: validation is
 where cells are compared and chosen, on the reference metric; an auxiliary
 task gets its validation perplexity and is decoded on test. With 3,000
 sentences a split this halves the decoding of a multi-task run.
+
+The run directory is checked before anything is decoded (train.json's
+tasks and types, the model's tasks, vocabulary sizes and feature width
+against the corpus), and every output lands in one commit at the end
+(``AtomicOutputs``): an evaluation refused or killed half-way leaves no
+``hyp.*`` beside an old or missing ``metrics.json``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -22,13 +29,13 @@ import numpy as np
 
 from mtseq.decode.beam import translate
 from mtseq.decode.perplexity import perplexity
-from mtseq.errors import MtseqError
+from mtseq.errors import MtseqError, short_repr
 from mtseq.evaluate.textmetrics import group_references, read_image_ids, text_scores
-from mtseq.io import read_lines, write_json, write_lines
+from mtseq.io import AtomicOutputs, read_lines
 from mtseq.layout import Layout
 from mtseq.locks import hold_run_dir
 from mtseq.model.multitask import load_model
-from mtseq.tasks import get_task
+from mtseq.tasks import TASKS, get_task
 from mtseq.train.examples import load_task, load_vocabs
 
 log = logging.getLogger("mtseq.evaluate")
@@ -37,20 +44,69 @@ SPLITS = ("valid", "test")
 
 def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        info = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise MtseqError("file not found (train this run first)", path) from None
+    except IsADirectoryError:
+        raise MtseqError("is a directory, not train.json", path) from None
+    except UnicodeDecodeError as err:
+        raise MtseqError(f"invalid UTF-8 (byte 0x{err.object[err.start]:02x})", path) from None
     except json.JSONDecodeError as err:
         raise MtseqError(f"corrupt JSON: {err.msg}", path, err.lineno) from None
+    if not isinstance(info, dict):
+        raise MtseqError(f"expected a JSON object, found {type(info).__name__}", path)
+    return info
+
+
+def check_train_info(info: dict, path: Path) -> list[str]:
+    """The tasks to evaluate (ratio > 0), once train.json's fields have the types evaluation relies on."""
+    ratios = info.get("ratios")
+    if not isinstance(ratios, dict) or not ratios:
+        raise MtseqError("'ratios' must map task -> ratio", path)
+    for task, alpha in ratios.items():
+        if task not in TASKS:
+            raise MtseqError(f"'ratios' names an unknown task {short_repr(task)}", path)
+        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha) or alpha < 0:
+            raise MtseqError(f"ratio of {task} must be a finite number >= 0, not {short_repr(alpha)}", path)
+    reference = info.get("reference")
+    if not isinstance(reference, str) or reference not in ratios or not ratios[reference] > 0:
+        raise MtseqError(f"'reference' {short_repr(info.get('reference'))} is not a task of 'ratios'", path)
+    for key in ("setting", "cell"):
+        if not isinstance(info.get(key), str):
+            raise MtseqError(f"'{key}' must be a string, not {short_repr(info.get(key))}", path)
+    seed = info.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise MtseqError(f"'seed' must be an integer in 0 ... 2^63-1, not {short_repr(seed)}", path)
+    return [t for t, alpha in ratios.items() if alpha > 0]
 
 
 class RunEvaluator:
     def __init__(self, run: Path, data_root: Path, decode_cfg: dict):
         self.run, self.layout, self.cfg = Path(run), Layout(data_root), decode_cfg
-        self.info = _read_json(self.run / "train.json")
+        if not self.run.is_dir():
+            raise MtseqError("run directory not found" if not self.run.exists() else "not a directory", self.run)
+        info_path = self.run / "train.json"
+        self.info = _read_json(info_path)
+        self.tasks = check_train_info(self.info, info_path)
         self.model = load_model(self.run / "model.pt")
+        foreign = [t for t in self.tasks if t not in self.model.task_names]
+        if foreign:
+            raise MtseqError(
+                f"names task(s) {', '.join(foreign)} that {self.run / 'model.pt'} was not trained on "
+                f"(it has {', '.join(self.model.task_names)}): train.json and model.pt of different runs?",
+                info_path,
+            )
         sides = [s for t in self.model.task_names for s in (get_task(t).source, get_task(t).target)]
         self.vocabs = load_vocabs(self.layout, sides)
+        for name, vocab in self.vocabs.items():
+            expected = self.model.vocab_sizes.get(name)
+            if expected is not None and expected != len(vocab):
+                raise MtseqError(
+                    f"{len(vocab)} entries, but {self.run / 'model.pt'} was trained with {expected}: "
+                    "a vocabulary of another corpus or config?",
+                    self.layout.vocab(name),
+                )
+        self.outputs: list[tuple[str, Path, object]] = []  # ("lines" | "json", path, content), written at the end
 
     def _decode(self, task: str, sources) -> list[list[str]]:
         ids = translate(
@@ -80,12 +136,18 @@ class RunEvaluator:
                 raise MtseqError(f"{len(refs)} references but {len(data)} examples", files["target"])
             hyps = [" ".join(h) for h in self._decode(task_name, self._sources(data))]
             scores.update(text_scores(hyps, [[r] for r in refs], task.target))
-            write_lines(self.run / f"hyp.{task_name}.{split}", hyps)
+            self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}", hyps))
         elif task.kind == "caption":
+            if data.features.shape[1] != self.model.feature_dim:
+                raise MtseqError(
+                    f"features have {data.features.shape[1]} columns, but {self.run / 'model.pt'} was trained "
+                    f"with {self.model.feature_dim}",
+                    files["features"],
+                )
             rows, refs = group_references(read_lines(files["target"]), read_image_ids(files["image_ids"]))
             hyps = [" ".join(h) for h in self._decode(task_name, data.features[np.asarray(rows)])]
             scores.update(text_scores(hyps, refs, task.target))
-            write_lines(self.run / f"hyp.{task_name}.{split}", hyps)
+            self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}", hyps))
         elif task.kind == "parse":
             # nltk (trees, scoring) takes a second to import: only runs with a parse task pay for it
             from mtseq.evaluate.parseval import corpus_scores, score_sentences
@@ -102,14 +164,17 @@ class RunEvaluator:
             per_sentence = score_sentences(gold, [tree for tree, _ in repaired])
             scores.update({k: v for k, v in corpus_scores(per_sentence).items() if isinstance(v, int | float)})
             scores["repaired_share"] = sum(flag for _, flag in repaired) / max(len(repaired), 1)
-            write_lines(self.run / f"hyp.{task_name}.{split}", [" ".join(s) for s in lin])
-            write_lines(self.run / f"hyp.{task_name}.{split}.mrg", [tree_to_line(t) for t, _ in repaired])
-            write_json(self.run / f"parse_stats.{split}.json", [[s.matched, s.gold, s.test] for s in per_sentence])
+            self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}", [" ".join(s) for s in lin]))
+            self.outputs.append(
+                ("lines", self.run / f"hyp.{task_name}.{split}.mrg", [tree_to_line(t) for t, _ in repaired])
+            )
+            stats = [[s.matched, s.gold, s.test] for s in per_sentence]
+            self.outputs.append(("json", self.run / f"parse_stats.{split}.json", stats))
         return scores
 
     def evaluate(self) -> dict:
         start = time.perf_counter()
-        tasks = [t for t, alpha in self.info["ratios"].items() if alpha > 0]
+        tasks = self.tasks
         metrics = {k: self.info[k] for k in ("setting", "cell", "seed", "ratios")}
         metrics["tasks"] = {}
         for task in tasks:
@@ -120,7 +185,10 @@ class RunEvaluator:
                 log.info("%s %s: %s", task, split, _brief(metrics["tasks"][task][split]))
         metrics["decode"] = dict(self.cfg)
         metrics["eval_time_s"] = round(time.perf_counter() - start, 3)
-        write_json(self.run / "metrics.json", metrics)
+        with AtomicOutputs() as out:  # every hyp.*, parse_stats.* and metrics.json land together, or none does
+            for kind, path, content in self.outputs:
+                (out.write_lines if kind == "lines" else out.write_json)(path, content)
+            out.write_json(self.run / "metrics.json", metrics)
         return metrics
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from mtseq.errors import MtseqError
 from mtseq.fetch.sources import read_source_bytes
-from mtseq.io import AtomicOutputs, read_lines
+from mtseq.io import AtomicOutputs, check_input_file, read_lines
 from mtseq.layout import Layout
 
 
@@ -66,8 +66,7 @@ def read_image_ids(path: str | Path, n_rows: int, features: Path) -> list[int]:
 def load_features(path: str | Path) -> np.ndarray:
     """A ``[n_images, dim]`` float array, memory-mapped (feature files run to gigabytes)."""
     path = Path(path)
-    if not path.is_file():
-        raise MtseqError("image feature file not found (extract one .npy [n_images, dim] per split)", path)
+    check_input_file(path, "image feature file not found (extract one .npy [n_images, dim] per split)")
     try:
         feats = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as err:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mtseq.errors import MtseqError
 from mtseq.fetch.archive import read_sgm
-from mtseq.io import AtomicOutputs, check_aligned, decode_text, split_lines
+from mtseq.io import AtomicOutputs, check_aligned, check_input_file, decode_text, line_problem, split_lines
 from mtseq.layout import SPLITS, Layout
 
 DEFAULT_PTB_SPLITS: dict[str, tuple[int, int]] = {"train": (1, 159), "valid": (160, 179), "test": (180, 199)}
@@ -34,8 +34,7 @@ _WSJ = re.compile(r"^wsj_(\d+)\.mrg$", re.I)
 def read_corpus_lines(path: str | Path) -> list[str]:
     """Lines of a (possibly gzipped, or WMT ``.sgm``) UTF-8 text file, stripped; empty lines refused."""
     path = Path(path)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
+    check_input_file(path)
     name = path.name.lower()
     if name.endswith(".sgm"):
         lines = read_sgm(path)
@@ -51,8 +50,8 @@ def read_corpus_lines(path: str | Path) -> list[str]:
     out = []
     for i, line in enumerate(lines, 1):
         line = line.strip()
-        if not line:
-            raise MtseqError("empty line", path, i)
+        if problem := line_problem(line):
+            raise MtseqError(problem, path, i)
         out.append(line)
     if not out:
         raise MtseqError("file is empty", path)

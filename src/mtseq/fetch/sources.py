@@ -22,10 +22,11 @@ from typing import IO
 
 from mtseq.errors import MtseqError
 from mtseq.fetch.archive import TAR_SUFFIXES, read_sgm
-from mtseq.io import BOM
+from mtseq.io import BOM, check_input_file, invisible, nfc
 
 ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, ".zip")
-_CORRUPT = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile)
+# NotImplementedError: zipfile meeting a version or compression method it does not read (a flipped bit, mostly)
+_CORRUPT = (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile, NotImplementedError)
 
 
 def split_source(spec: str | Path) -> tuple[Path, str | None]:
@@ -56,8 +57,7 @@ def open_binary(spec: str | Path) -> Iterator[tuple[IO[bytes], str]]:
     """A binary stream of the source's (decompressed) content, and its name for messages."""
     path, member = split_source(spec)
     where = str(spec)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
+    check_input_file(path)
     try:
         if member is None:
             with open(path, "rb") as raw:
@@ -85,7 +85,8 @@ def _maybe_gunzip(fh: IO[bytes], name: str) -> IO[bytes]:
 
 
 def iter_lines(spec: str | Path, *, keep_empty: bool = True) -> Iterator[tuple[int, str]]:
-    """``(line number, stripped line)`` of a source; empty lines too unless ``keep_empty`` is False.
+    """``(line number, stripped NFC line)`` of a source; empty lines too unless ``keep_empty`` is False
+    (a line of control or format characters alone counts as empty).
 
     A ``.sgm`` source (file or member) yields its ``<seg>`` texts instead.
     """
@@ -102,7 +103,9 @@ def iter_lines(spec: str | Path, *, keep_empty: bool = True) -> Iterator[tuple[i
                     raise MtseqError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", where, i) from None
                 if i == 1:
                     line = line.removeprefix(BOM)
-                line = line.strip()
+                line = nfc(line.strip())
+                if invisible(line):  # control or format characters alone: as empty as a blank line
+                    line = ""
                 if line or keep_empty:
                     yield i, line
         except _CORRUPT as err:

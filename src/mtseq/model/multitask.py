@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mtseq.errors import ConfigError, MtseqError, describe
-from mtseq.io import atomic_path
+from mtseq.io import atomic_path, check_input_file
 from mtseq.model.decoder import Decoder
 from mtseq.model.encoders import EncoderOutput, ImageEncoder, TextEncoder
 from mtseq.tasks import Task, get_task
@@ -166,8 +166,7 @@ def save_model(path: str | Path, model: MultiTaskModel, extra: dict | None = Non
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> MultiTaskModel:
     """Rebuild a model saved by ``save_model`` (in eval mode, on ``device``)."""
     path = Path(path)
-    if not path.is_file():
-        raise MtseqError("model file not found", path)
+    check_input_file(path, "model file not found")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unpickling failure means a bad file

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from mtseq.errors import MtseqError
-from mtseq.io import AtomicOutputs
+from mtseq.io import AtomicOutputs, check_input_file
 
 
 def _lines(path: Path):
@@ -54,8 +54,7 @@ def build_pool(
     hashes, ok = array("Q"), array("b")
     n_long = n_empty = 0
     for path in paths:
-        if not path.is_file():
-            raise MtseqError("file not found", path)
+        check_input_file(path)
         try:
             for _, line in _lines(path):
                 words = len(line.split())

@@ -37,7 +37,9 @@ def tokenise_files(inputs: Sequence[Path], langs: Sequence[str], outputs: Sequen
     """Tokenise aligned files together: all outputs land, or none does.
 
     Empty lines are refused: in an aligned corpus they are almost always a
-    broken extraction, and they would train the model to emit nothing.
+    broken extraction, and they would train the model to emit nothing. So is
+    a line with nothing visible in it (control or format characters only), and
+    one that Moses tokenises to nothing.
     """
     if not (len(inputs) == len(langs) == len(outputs)):
         raise MtseqError(
@@ -52,6 +54,9 @@ def tokenise_files(inputs: Sequence[Path], langs: Sequence[str], outputs: Sequen
             lines = texts[path]
             bar = tqdm(lines, desc=f"tokenise {Path(path).name}", unit="line", **bar_options())
             tokenised = [tokenise(ln, lang) for ln in bar]
+            for i, tok in enumerate(tokenised, 1):
+                if not tok.split():
+                    raise MtseqError("empty line after tokenisation (nothing but characters Moses drops)", path, i)
             out.write_lines(target, tokenised)
             stats[str(target)] = {"lines": n, "tokens": sum(len(t.split()) for t in tokenised)}
     return stats

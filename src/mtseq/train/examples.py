@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mtseq.errors import MtseqError
-from mtseq.io import check_aligned, read_lines
+from mtseq.io import check_aligned, check_input_file, read_lines
 from mtseq.layout import Layout
 from mtseq.tasks import Task, get_task
 from mtseq.text.vocab import Vocab
@@ -111,8 +111,7 @@ def _int_lines(path: Path) -> np.ndarray:
 
 
 def _load_features(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise MtseqError("file not found", path)
+    check_input_file(path)
     try:
         feats = np.load(path, allow_pickle=False)
     except ValueError as err:

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import numbers
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +32,8 @@ import numpy as np
 import torch
 import yaml
 
-from mtseq.errors import ConfigError, MtseqError
+from mtseq.analysis.grid import MAX_SEED
+from mtseq.errors import ConfigError, MtseqError, describe, short_repr
 from mtseq.io import atomic_open, write_json
 from mtseq.layout import Layout
 from mtseq.locks import hold_run_dir
@@ -85,23 +87,50 @@ def fingerprint(spec: dict) -> str:
 OUTPUTS = (DONE, "train.json", "model.pt")
 
 
+def _run_file(path: Path, kind: str):
+    """A run directory's own file (``text``, ``json`` or ``yaml``), or None when absent; one that is
+    unreadable or not what mtseq writes is refused, naming it, before anything in the directory changes."""
+    if not path.exists():
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8")
+        if kind == "json":
+            return json.loads(text)
+        if kind == "yaml":
+            return yaml.safe_load(text)
+        return text.strip()
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as err:
+        raise MtseqError(
+            f"not a file of an mtseq run ({describe(err)}); delete it, or the directory, to start afresh", path
+        ) from None
+
+
 def _check_previous(out: Path, digest: str, overwrite: bool) -> dict | None:
     """The completed run's train.json when it matches; None to (re)start.
 
     A directory holding another run (other config or arguments) is refused,
-    or with ``overwrite`` cleared of that run's outputs and checkpoints.
+    or with ``overwrite`` cleared of that run's outputs and checkpoints; so is
+    one whose files mtseq did not write (a config.yaml without a run fingerprint).
     """
+    if out.exists() and not out.is_dir():
+        raise MtseqError("run directory path exists and is not a directory", out)
     done = out / DONE
-    finished = done.read_text(encoding="utf-8").strip() if done.is_file() else None
+    finished = _run_file(done, "text")
     if finished == digest:
-        if (out / "train.json").is_file() and (out / "model.pt").is_file():
-            return json.loads((out / "train.json").read_text(encoding="utf-8"))
+        previous = _run_file(out / "train.json", "json")
+        if isinstance(previous, dict) and (out / "model.pt").is_file():
+            return previous
         done.unlink()  # outputs removed since (by hand or by a workflow manager): resume and rewrite them
         finished = None
-    cfg_path = out / "config.yaml"
-    old = None
-    if cfg_path.is_file():
-        old = (yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}).get("run", {}).get("fingerprint")
+    old = _run_file(out / "config.yaml", "yaml")
+    if old is not None:
+        run = old.get("run") if isinstance(old, dict) else None
+        old = run.get("fingerprint") if isinstance(run, dict) else None
+        if old is None and not overwrite:
+            raise MtseqError(
+                "not the config of an mtseq run (no run.fingerprint); delete it or pass --overwrite",
+                out / "config.yaml",
+            )
     other = finished is not None or (old != digest and CheckpointDir(out / "checkpoints").paths())
     if other and not overwrite:
         what = "a completed run" if finished is not None else "checkpoints of a run"
@@ -163,6 +192,8 @@ def train_run(
     get_task(reference, "--reference")
     for t in ratios:
         get_task(t, "--ratios")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError("--seed", f"must be an integer in 0 ... 2^63-1, not {short_repr(seed, 40)}")
     ratios = {t: float(r) for t, r in ratios.items() if r > 0}
     if reference in ratios:
         raise ConfigError("--ratios", f"'{reference}' is the reference task; its ratio is always 1")

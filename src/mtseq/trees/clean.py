@@ -30,15 +30,48 @@ def is_preterminal(node: Tree | str) -> bool:
     return isinstance(node, Tree) and len(node) == 1 and isinstance(node[0], str)
 
 
-def _clean(node: Tree | str) -> Tree | str | None:
-    if isinstance(node, str):
-        return node
-    if node.label() == TRACE:
-        return None
-    children = [c for c in (_clean(child) for child in node) if c is not None]
-    if not children:
-        return None
-    return Tree(strip_function_tags(node.label()), children)
+def _clean(root: Tree) -> Tree | None:
+    """Traces removed, function tags stripped, emptied constituents dropped; iterative, so depth costs no stack."""
+    done: dict[int, Tree | None] = {}
+    todo: list[tuple[Tree, bool]] = [(root, False)]
+    while todo:
+        node, visited = todo.pop()
+        if not visited:
+            if node.label() == TRACE:
+                done[id(node)] = None
+                continue
+            todo.append((node, True))
+            todo.extend((c, False) for c in node if isinstance(c, Tree))
+            continue
+        children = [c if isinstance(c, str) else done[id(c)] for c in node]
+        children = [c for c in children if c is not None]
+        done[id(node)] = Tree(strip_function_tags(node.label()), children) if children else None
+    return done[id(root)]
+
+
+def leaves(tree: Tree) -> list[str]:
+    """``tree.leaves()`` without recursion."""
+    out: list[str] = []
+    todo: list[Tree | str] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            out.append(node)
+        else:
+            todo.extend(reversed(node))
+    return out
+
+
+def phrase_labels(tree: Tree) -> list[str]:
+    """The labels of every constituent above the POS level, without recursion."""
+    out: list[str] = []
+    todo: list[Tree] = [tree]
+    while todo:
+        node = todo.pop()
+        if not is_preterminal(node):
+            out.append(node.label())
+            todo.extend(c for c in node if isinstance(c, Tree))
+    return out
 
 
 def clean_tree(tree: Tree) -> Tree | None:
@@ -47,7 +80,7 @@ def clean_tree(tree: Tree) -> Tree | None:
     Root wrappers (an empty label, ``TOP``, ``ROOT``) over a single
     constituent are removed, so the root is the sentence's real top label.
     """
-    cleaned = _clean(tree)
+    cleaned = _clean(tree) if isinstance(tree, Tree) else None
     while (
         isinstance(cleaned, Tree)
         and cleaned.label() in ROOT_WRAPPERS

@@ -34,7 +34,16 @@ def linearise(tree: Tree) -> list[str]:
 
 
 def strip_pos(tree: Tree) -> Tree:
-    """A copy of ``tree`` with every POS tag replaced by ``XX``: what delinearise can give back."""
-    if is_preterminal(tree):
-        return Tree(WORD, [tree[0]])
-    return Tree(tree.label(), [strip_pos(c) if isinstance(c, Tree) else c for c in tree])
+    """A copy of ``tree`` with every POS tag replaced by ``XX``: what delinearise can give back (no recursion)."""
+    done: dict[int, Tree] = {}
+    todo: list[tuple[Tree, bool]] = [(tree, False)]
+    while todo:
+        node, visited = todo.pop()
+        if is_preterminal(node):
+            done[id(node)] = Tree(WORD, [node[0]])
+        elif not visited:
+            todo.append((node, True))
+            todo.extend((c, False) for c in node if isinstance(c, Tree))
+        else:
+            done[id(node)] = Tree(node.label(), [done[id(c)] if isinstance(c, Tree) else c for c in node])
+    return done[id(tree)]

@@ -10,16 +10,18 @@ refused with ``file:line`` instead of derailing every tree after it.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from nltk import Tree
 
 from mtseq.errors import MtseqError
-from mtseq.io import decode_text
+from mtseq.io import check_input_file, decode_text
 
 _TOKEN = re.compile(r"[()]|[^\s()]+")
+# Far deeper than any treebank (the deepest tree of NLTK's WSJ sample has 30 levels); nltk's tree methods recurse,
+# so a deeper tree would end in RecursionError wherever one of them touches it.
+MAX_DEPTH = 500
 
 
 class _Open:
@@ -35,8 +37,7 @@ class _Open:
 
 def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Yield (line number, text), refusing invalid UTF-8 with the line it is on."""
-    if not path.is_file():
-        raise MtseqError("file not found", path)
+    check_input_file(path)
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
             text = decode_text(raw, path, first_line=lineno)
@@ -55,6 +56,8 @@ def _scan(lines: Iterator[tuple[int, str]], where: str | Path) -> Iterator[tuple
                     stack[-1].has_label = True  # "( (" : the outer bracket has an empty label
                 if not stack:
                     start = lineno
+                if len(stack) >= MAX_DEPTH:
+                    raise MtseqError(f"tree nested more than {MAX_DEPTH} levels deep (line {lineno})", where, start)
                 stack.append(_Open())
             elif tok == ")":
                 if not stack:
@@ -105,8 +108,23 @@ def parse_tree(text: str, where: str = "<string>") -> Tree:
 
 
 def tree_to_line(tree: Tree) -> str:
-    """One-line PTB form, ``(S (NP (DT the) (NN cat)) ...)``, that ``parse_tree`` reads back."""
-    return tree.pformat(margin=sys.maxsize)
+    """One-line PTB form, ``(S (NP (DT the) (NN cat)) ...)``, that ``parse_tree`` reads back.
+
+    The same text as nltk's ``tree.pformat(margin=sys.maxsize)``, built without recursion so
+    a deep tree (decoder output) cannot exhaust the stack.
+    """
+    done: dict[int, str] = {}
+    todo: list[tuple[Tree, bool]] = [(tree, False)]
+    while todo:
+        node, visited = todo.pop()
+        if not visited:
+            todo.append((node, True))
+            todo.extend((c, False) for c in node if isinstance(c, Tree))
+            continue
+        parts = [done[id(c)] if isinstance(c, Tree) else str(c) for c in node]
+        label = node.label() if isinstance(node.label(), str) else repr(node.label())
+        done[id(node)] = f"({label} {' '.join(parts)})"
+    return done[id(tree)]
 
 
 def list_mrg_files(directory: str | Path) -> list[Path]:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mtseq.errors import MtseqError
-from mtseq.io import AtomicOutputs, check_aligned, read_lines
-from mtseq.trees.clean import clean_tree, is_preterminal, shape_problem
+from mtseq.io import AtomicOutputs, check_aligned, invisible, read_lines
+from mtseq.trees.clean import clean_tree, leaves, phrase_labels, shape_problem
 from mtseq.trees.linearise import linearise
 from mtseq.trees.ptb import iter_trees, tree_to_line
 from mtseq.trees.repair import delinearise
@@ -31,8 +31,8 @@ def linearise_files(
     """Clean and linearise every tree of ``tree_paths`` (in order); return the stats.
 
     Trees that are nothing but traces are dropped (and counted); a tree that
-    cannot be linearised exactly, or a file without trees, is refused with
-    its file and line.
+    cannot be linearised exactly, a file without trees, or files that leave
+    no tree at all after cleaning, are refused with their file (and line).
     """
     labels: Counter[str] = Counter()
     symbols: set[str] = set()
@@ -57,8 +57,10 @@ def linearise_files(
                         raise MtseqError(f"tree cannot be linearised: {problem}", path, line)
                     seq = linearise(cleaned)
                     symbols.update(seq)
-                    labels.update(t.label() for t in cleaned.subtrees() if not is_preterminal(t))
-                    words = cleaned.leaves()
+                    labels.update(phrase_labels(cleaned))
+                    words = leaves(cleaned)
+                    if invisible(" ".join(words)):  # the text policy of mtseq.io, for a tree's sentence
+                        raise MtseqError("tree's words are only control or format characters", path, line)
                     n_kept, n_words, max_lin = n_kept + 1, n_words + len(words), max(max_lin, len(seq))
                     f_tok.write(" ".join(words) + "\n")
                     f_lin.write(" ".join(seq) + "\n")
@@ -66,6 +68,9 @@ def linearise_files(
                 if n_in_file == 0:
                     raise MtseqError("no trees in file", path)
                 n_read += n_in_file
+        if n_kept == 0:  # every tree was traces only: an empty corpus is not a result
+            files = ", ".join(map(str, tree_paths))
+            raise MtseqError(f"no tree left after cleaning: all {n_read} tree(s) hold only traces (-NONE-)", files)
         stats = {
             "files": [str(p) for p in tree_paths],
             "n_trees": n_read,
