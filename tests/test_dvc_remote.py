@@ -50,12 +50,13 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def _hashes(repo: Path) -> dict[str, str]:
-    """SHA-256 of every file DVC tracks here (data/ and the grid stage's outputs)."""
+    """SHA-256 of every file DVC tracks here (data/ and the grid stage's outputs; .dvcignore leaves out
+    data/<name>/params/, the config sections Snakemake writes)."""
     out = {}
     for name in OUTS:
         path = repo / name
         for f in sorted([path] if path.is_file() else path.rglob("*")):
-            if f.is_file():
+            if f.is_file() and f.parent.name != "params":
                 out[str(f.relative_to(repo))] = hashlib.sha256(f.read_bytes()).hexdigest()
     return out
 
