@@ -255,3 +255,16 @@ class AtomicOutputs:
         else:
             for tmp, _ in self._pending:
                 tmp.unlink(missing_ok=True)
+
+
+def read_csv(path: str | Path):
+    """A results table (summary.csv, sensitivity.csv) as a DataFrame; a missing or unreadable file is one line."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise MtseqError("file not found", path)
+    try:
+        return pd.read_csv(path, keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise MtseqError(f"unreadable CSV ({err})", path) from None

@@ -39,7 +39,7 @@ import seaborn as sns  # noqa: E402
 from mtseq.analysis.grid import AUX_SEP, BASELINE, aux_ratio, format_ratio  # noqa: E402
 from mtseq.analysis.stats import higher_is_better, main_metric, reference_metric  # noqa: E402
 from mtseq.errors import MtseqError  # noqa: E402
-from mtseq.io import atomic_path  # noqa: E402
+from mtseq.io import atomic_path, read_csv  # noqa: E402
 
 FORMATS = ("png", "svg")
 ALPHA = 0.05  # stars: Holm-adjusted seed-level p below this
@@ -433,13 +433,7 @@ SENSITIVITY_COLUMNS = (
 
 def read_table(path: str | Path, required: tuple[str, ...] = SENSITIVITY_COLUMNS) -> pd.DataFrame:
     """Read sensitivity/summary CSVs with the column types the plots rely on."""
-    path = Path(path)
-    if not path.is_file():
-        raise MtseqError("file not found", path)
-    try:
-        df = pd.read_csv(path, keep_default_na=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise MtseqError(f"unreadable CSV ({err})", path) from None
+    df = read_csv(path)
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise MtseqError(f"missing column(s) {', '.join(missing)}", path)

@@ -84,16 +84,9 @@ def _se(result: dict, rate: float) -> float:
 
 
 def _read_summary(path):
-    import pandas as pd
+    from mtseq.io import read_csv
 
-    from mtseq.errors import MtseqError
-
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise MtseqError("file not found", path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise MtseqError(f"unreadable CSV ({err})", path) from None
+    return read_csv(path)
 
 
 def run_real_aa(args) -> int:

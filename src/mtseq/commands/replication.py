@@ -18,16 +18,9 @@ def register(subparsers) -> None:
 
 
 def _read(path):
-    import pandas as pd
+    from mtseq.io import read_csv
 
-    from mtseq.errors import MtseqError
-
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise MtseqError("file not found", path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise MtseqError(f"unreadable CSV ({err})", path) from None
+    return read_csv(path)
 
 
 def run(args) -> int:
