@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import yaml
 
-from mtseq.model import build_model, model_config
+from mtseq.model import build_model
 from mtseq.train.batches import make_batch
 from mtseq.train.bench import synthetic_data
 
@@ -29,7 +29,7 @@ VOCAB = {"en": 1102, "de": 1490}
 
 
 def _model(cfg: dict):
-    return build_model(model_config(cfg["model"]), ["translate_en_de"], VOCAB)
+    return build_model(cfg["model"], ["translate_en_de"], VOCAB)
 
 
 def _batches(n: int, batch_size: int, seed: int):

@@ -9,8 +9,9 @@ import pytest
 import torch
 from helpers_data import build_corpus, tiny_config
 
-from mtseq.decode import beam_search, decode_config, greedy, make_sources, perplexity, split_perplexity, translate
-from mtseq.decode.beam import length_penalty
+from mtseq.config import _schema, fill_section
+from mtseq.decode import beam_search, greedy, make_sources, perplexity, split_perplexity, translate
+from mtseq.decode.beam import LENGTH_NORMS, length_penalty
 from mtseq.errors import ConfigError
 from mtseq.layout import Layout
 from mtseq.model import build_model, load_model
@@ -196,16 +197,18 @@ def test_perplexity_matches_training_validation(trained):
     assert 1.0 < caption < 30
 
 
-def test_length_penalties_and_decode_config():
+def test_length_penalties_and_the_decode_section():
     lengths = torch.tensor([1, 4, 9])
     assert torch.allclose(length_penalty(lengths, 0.5), torch.tensor([1.0, 2.0, 3.0]))
     assert torch.allclose(length_penalty(lengths, 1.0, "gnmt"), torch.tensor([1.0, 1.5, 14 / 6]))
     assert torch.equal(length_penalty(lengths, 0.0), torch.ones(3))
-    assert decode_config({"beam": 3})["length_norm"] == "power" and decode_config(None)["beam"] == 5
+    assert fill_section("decode", {"beam": 3})["length_norm"] == "power" and fill_section("decode", None)["beam"] == 5
     with pytest.raises(ConfigError, match="decode.length_norm"):
-        decode_config({"length_norm": "wu"})
+        fill_section("decode", {"length_norm": "wu"})
     with pytest.raises(ConfigError, match="decode.beams"):
-        decode_config({"beams": 3})
+        fill_section("decode", {"beams": 3})
+    # the schema's choices are the ones beam search knows
+    assert set(_schema()["properties"]["decode"]["properties"]["length_norm"]["enum"]) == set(LENGTH_NORMS)
 
 
 def test_gnmt_normalisation_prefers_longer_hypotheses_than_none(trained):

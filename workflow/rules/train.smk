@@ -1,8 +1,11 @@
 # Training: one job per grid cell x seed, a thin shell around `mtseq train`.
 # The log takes stdout and stderr; fd 3 is the terminal, where a status line (done/total, tok/s,
 # ETA) appears at growing intervals (mtseq.progress).
+# --overwrite: Snakemake reruns a training only when its data or config section changed, so a run
+# of another fingerprint in its directory is obsolete (without it `dvc exp run -S train.lr=...` or
+# new data stopped with "delete it or pass --overwrite"); the same fingerprint still resumes.
 
-from mtseq.analysis import grid as _grid
+from mtseq import grid as _grid
 
 CELLS = _grid.expand_grid(config["grid"])
 RESULTS = config["results"]
@@ -44,4 +47,4 @@ rule train:
     shell:
         "mtseq train --config {input.params} --setting {wildcards.setting} --cell {wildcards.cell}"
         " --reference {params.reference} {params.ratios} --seed {wildcards.seed} --data {ROOT}"
-        " --out {params.out}{params.nproc} --status-fd 3 3>&2 > {log} 2>&1"
+        " --out {params.out}{params.nproc} --overwrite --status-fd 3 3>&2 > {log} 2>&1"
