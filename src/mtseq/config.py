@@ -9,8 +9,8 @@ its sharing, and that the grid expands. Every one of these checks is inside
 ``validate_config``, so every refusal names the config file.
 
 The schema is package data, read with importlib.resources, so a non-editable
-``pip install .`` finds it (workflow/schemas/config.schema.yaml is a link to it,
-where Snakemake workflows keep theirs). It is the only place defaults live:
+``pip install .`` finds it (the workflow validates through this module, so the
+schema needs no copy in workflow/schemas/). It is the only place defaults live:
 code that takes one section (the trainer, the model, the decoder, a benchmark)
 gets it through ``fill_section``, the same validator on that section alone.
 
