@@ -1,10 +1,18 @@
 # Paths and file lists shared by the rules; computed in mtseq.pipeline, not here.
 
+from mtseq import grid as _grid
 from mtseq import pipeline
 
 ROOT = str(pipeline.data_root(config))
 LOGS = "logs"
+# The software every job runs (the `mtseq` CLI and its dependencies), named by each rule for
+# --sdm conda (and because `snakemake --lint` asks for it).
+CONDA_ENV = f"{workflow.basedir}/environment.yml"
 DATA_TARGETS = pipeline.data_targets(config)
+CELLS = _grid.expand_grid(config["grid"])
+RESULTS = config["results"]
+RUN = f"{RESULTS}/runs/{{setting}}/{{cell}}/seed{{seed}}"
+RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by settings trains once
 SECTIONS = {}  # section file -> its YAML text, for the `section` rule
 
 
@@ -24,17 +32,9 @@ def section(*paths):
     return _section(f"{config['results']}/params", paths)
 
 
-localrules:
-    section,
-
-
-rule section:
-    """Write a config section file when a job first needs it: planning (a dry run, --report) writes nothing."""
-    output:
-        "{folder}/params/{name}-{digest}.yaml",
-    wildcard_constraints:
-        digest="[0-9a-f]{12}",
-    params:
-        text=lambda wc, output: SECTIONS[output[0]],
-    shell:
-        "printf '%s' {params.text:q} > {output}"
+def cell(wc):
+    """The grid cell a train or evaluate job's wildcards name."""
+    found = _grid.find_cell(CELLS, wc.setting, wc.cell)
+    if found is None:
+        raise ValueError(f"no grid cell {wc.setting}/{wc.cell} in the config")
+    return found
