@@ -1,7 +1,7 @@
 """One-shot GPU check of the engine: training (bf16, cuDNN) in all three settings, decoding, throughput.
 
 Run from the repository root on a CUDA machine:
-    PYTHONPATH=src:. python3 benchmarks/gpu_check.py OUT_DIR
+    PYTHONPATH=src python3 benchmarks/gpu_check.py OUT_DIR
 Writes OUT_DIR/gpu_check.json; every section reports its own failure and the script goes on.
 """
 
@@ -18,12 +18,12 @@ import numpy as np
 import torch
 import yaml
 
+from mtseq.bench.fixture import SETTINGS, build_corpus, tiny_config
+from mtseq.bench.train import bench_train, format_report
 from mtseq.decode import beam_search, greedy, make_sources, translate
 from mtseq.model import load_model
 from mtseq.train import batches as batches_mod
-from mtseq.train.bench import bench_train, format_report
 from mtseq.train.run import train_run
-from tests.helpers_data import SETTINGS, build_corpus, tiny_config
 
 REPORT: dict = {}
 

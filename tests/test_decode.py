@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from helpers_data import build_corpus, tiny_config
 
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.config import _schema, fill_section
 from mtseq.decode import beam_search, greedy, make_sources, perplexity, split_perplexity, translate
 from mtseq.decode.beam import LENGTH_NORMS, length_penalty

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow_runner import copy_worktree
 
 pytestmark = pytest.mark.slow
 
@@ -67,17 +68,7 @@ def _hashes(repo: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     """The copy, reproduced from scratch with ``dvc repro``; dvc.lock committed."""
-    dest = tmp_path_factory.mktemp("dvc") / "mtseq"
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        if (REPO / name).is_file():  # tracked files deleted in the working tree are left out
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, dest / name)
+    dest = copy_worktree(tmp_path_factory.mktemp("dvc") / "mtseq")
     cfg = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
     setting = {"reference": "translate_en_de", "auxiliary": {"parse_en": [0.1]}}
     cfg["grid"] = {"seeds": [1], "settings": {"one_to_many": setting}}

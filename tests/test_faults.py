@@ -22,10 +22,10 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from helpers_data import build_corpus, tiny_config
 from workflow_runner import REPO, snakemake
 
 from mtseq import io as mtseq_io
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
 from mtseq.model import load_model
 from mtseq.train.checkpoint import CheckpointDir, read_checkpoint

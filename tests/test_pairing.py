@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from helpers_data import SETTINGS, build_corpus, tiny_config
 
+from mtseq.bench.fixture import SETTINGS, build_corpus, tiny_config
 from mtseq.config import fill_section
 from mtseq.layout import Layout
 from mtseq.model import build_model

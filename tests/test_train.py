@@ -10,8 +10,8 @@ import shutil
 import pytest
 import torch
 import yaml
-from helpers_data import SETTINGS, build_corpus, tiny_config
 
+from mtseq.bench.fixture import SETTINGS, build_corpus, tiny_config
 from mtseq.config import fill_section
 from mtseq.errors import ConfigError, MtseqError
 from mtseq.layout import Layout

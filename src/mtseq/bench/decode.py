@@ -21,6 +21,7 @@ import torch
 
 from mtseq.bench.memory import self_peak_rss_mb
 from mtseq.bench.results import fmt, markdown_table, pct
+from mtseq.bench.train import BareSeq2Seq
 from mtseq.config import fill_section
 from mtseq.decode.beam import beam_search, make_sources, translate
 from mtseq.errors import MtseqError
@@ -28,7 +29,6 @@ from mtseq.layout import Layout
 from mtseq.model import MultiTaskModel, build_model
 from mtseq.tasks import get_task
 from mtseq.text.vocab import BOS_ID, EOS_ID, PAD_ID
-from mtseq.train.bench import BareSeq2Seq
 from mtseq.train.examples import Ragged, TaskData, load_task, load_vocabs
 from mtseq.train.mixing import Mixer
 from mtseq.train.run import resolve_device

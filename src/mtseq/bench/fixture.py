@@ -1,4 +1,4 @@
-"""A tiny fixture corpus in the standard layout, for the model/train/decode tests.
+"""A tiny fixture corpus in the standard layout, for the model/train/decode tests and benchmarks/gpu_check.py.
 
 Templated so that every task has something learnable in a few updates:
 German is English word-by-word with the verb moved to the end, trees are
