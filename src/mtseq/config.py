@@ -329,6 +329,17 @@ def _schema() -> dict:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def schema_default(dotted: str):
+    """The schema's default of one config key (``data.vocab.max_size``): for the flags of a command that a
+    person runs by hand, so that its defaults are the workflow's and spelled only in the schema."""
+    node = _schema()
+    for key in dotted.split("."):
+        node = node["properties"][key]
+        if "$ref" in node and "default" not in node:
+            node = _schema()["$defs"][node["$ref"].rpartition("/")[2]]
+    return copy.deepcopy(node["default"])
+
+
 @functools.cache
 def _section_schema(name: str) -> dict:
     """The schema of a config holding only section ``name`` (the root's $defs kept for its $refs)."""
