@@ -18,7 +18,9 @@ min_version("9.0")
 # so a paper or multi30k config never inherits the default grid.
 DEFAULT_CONFIG = f"{workflow.basedir}/config/config.yaml"
 if not workflow.overwrite_configfiles:
+
     configfile: DEFAULT_CONFIG
+
 
 CONFIG_FILES = list(workflow.overwrite_configfiles) or [DEFAULT_CONFIG]
 CONFIG_SOURCE = ", ".join(map(str, CONFIG_FILES))
@@ -53,6 +55,7 @@ onstart:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/sections.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/silver.smk"
 include: "workflow/rules/train.smk"
@@ -64,12 +67,12 @@ report: "workflow/report/workflow.rst"
 
 
 rule all:
+    default_target: True
     input:
         DATA_TARGETS,
         rules.aggregate.output,
         rules.plot.output,
         rules.tables.output,
-    default_target: True
 
 
 rule data:

@@ -20,7 +20,7 @@ if [ ! -f data/synthetic/vocab/en.txt ]; then
 fi
 
 # trainer vs bare nn.LSTM loop, padding share: in-memory data, then the generated corpus with the peak RSS
-# of a full default `mtseq train` run (18 reference epochs), then a multi-task mix
+# of a full default `mtseq train` run (the config's reference epochs, 10), then a multi-task mix
 mtseq bench train --updates 200 --json "$out/train_inmemory.json" "${append[@]}" 2>/dev/null
 mtseq bench train --data data/synthetic --updates 200 --rss-updates full \
   --json "$out/train_synthetic.json" "${append[@]}" 2>/dev/null

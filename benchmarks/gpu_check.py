@@ -1,7 +1,7 @@
 """One-shot GPU check of the engine: training (bf16, cuDNN) in all three settings, decoding, throughput.
 
 Run from the repository root on a CUDA machine:
-    PYTHONPATH=src:. python3 benchmarks/gpu_check.py OUT_DIR
+    PYTHONPATH=src python3 benchmarks/gpu_check.py OUT_DIR
 Writes OUT_DIR/gpu_check.json; every section reports its own failure and the script goes on.
 """
 
@@ -18,12 +18,12 @@ import numpy as np
 import torch
 import yaml
 
+from mtseq.bench.fixture import SETTINGS, build_corpus, tiny_config
+from mtseq.bench.train import bench_train, format_report
 from mtseq.decode import beam_search, greedy, make_sources, translate
 from mtseq.model import load_model
 from mtseq.train import batches as batches_mod
-from mtseq.train.bench import bench_train, format_report
 from mtseq.train.run import train_run
-from tests.helpers_data import SETTINGS, build_corpus, tiny_config
 
 REPORT: dict = {}
 
@@ -92,16 +92,18 @@ def main(out: Path) -> None:
             srcs = [np.random.default_rng(i).integers(4, 20, size=6).tolist() for i in range(200)]
             batch = make_sources(model, task, srcs[:64])
             g, gs = greedy(model, task, batch, max_len=30)
-            b, bs = beam_search(model, task, batch, beam=1, max_len=30)
+            b, bs = beam_search(model, task, batch, beam=1, alpha=1.0, max_len=30, norm="power")
             assert g == b and torch.allclose(gs, bs, atol=1e-4)
             torch.cuda.synchronize()
             t0 = time.perf_counter()
-            hyps = translate(model, task, srcs, beam=5, max_len=30, batch_size=64)
+            hyps = translate(model, task, srcs, beam=5, length_penalty=1.0, max_len=30, batch_size=64, norm="power")
             torch.cuda.synchronize()
             res[name] = {"beam5_sent_per_s": round(200 / (time.perf_counter() - t0), 1), "n": len(hyps)}
         cap = load_model(tmp / "many_to_one-True" / "model.pt", "cuda")
         feats = np.load(corpus / "raw" / "caption.valid.npy")
-        res["caption"] = translate(cap, "caption_en", feats[:5], beam=3, max_len=20)
+        res["caption"] = translate(
+            cap, "caption_en", feats[:5], beam=3, length_penalty=1.0, max_len=20, batch_size=64, norm="power"
+        )
         return res
 
     base = yaml.safe_load(Path("config/config.yaml").read_text())

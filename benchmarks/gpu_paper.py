@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mtseq.train.bench import bench_train, format_report
+from mtseq.bench.train import bench_train, format_report
 
 PAPER = {
     "model": {"layers": 4, "hidden": 1000, "embed": 1000, "dropout": 0.2, "attention": False},

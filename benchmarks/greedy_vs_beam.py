@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mtseq.decode.defaults import decode_config
+from mtseq.config import fill_section
 from mtseq.evaluate.run import RunEvaluator
 
 
@@ -26,7 +26,7 @@ def decode_test(run: Path, data: Path, beam: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="mtseq-beam-") as tmp:
         for name in ("model.pt", "train.json"):
             shutil.copy(run / name, Path(tmp) / name)
-        ev = RunEvaluator(Path(tmp), data, decode_config({"beam": beam, "max_len": 80}))
+        ev = RunEvaluator(Path(tmp), data, fill_section("decode", {"beam": beam, "max_len": 80}))
         start = time.perf_counter()
         scores = ev.task_split(ev.info["reference"], "test")
         return float(scores["bleu"]), time.perf_counter() - start

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 import yaml
 
-from mtseq.model import build_model, model_config
+from mtseq.bench.train import synthetic_data
+from mtseq.model import build_model
 from mtseq.train.batches import make_batch
-from mtseq.train.bench import synthetic_data
 
 VARIANTS = {"loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 # Vocabulary sizes of the generated default corpus (data/synthetic/vocab: en 1098, de 1486 + specials).
@@ -29,7 +29,7 @@ VOCAB = {"en": 1102, "de": 1490}
 
 
 def _model(cfg: dict):
-    return build_model(model_config(cfg["model"]), ["translate_en_de"], VOCAB)
+    return build_model(cfg["model"], ["translate_en_de"], VOCAB)
 
 
 def _batches(n: int, batch_size: int, seed: int):

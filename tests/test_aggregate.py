@@ -13,13 +13,13 @@ import yaml
 from scipy import stats
 
 from mtseq.analysis.aggregate import aggregate
-from mtseq.analysis.grid import expand_grid
 from mtseq.analysis.inference import benjamini_hochberg, holm
 from mtseq.analysis.plots import read_table
 from mtseq.analysis.summary import summary_markdown
 from mtseq.cli import main
 from mtseq.errors import MtseqError
 from mtseq.evaluate.textmetrics import text_scores
+from mtseq.grid import expand_grid
 
 SEEDS = [1, 2, 3]
 WORDS = "der die das Hund Katze Haus läuft schläft ist rot groß klein alt neu und nicht".split()

@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from helpers_data import build_corpus, tiny_config
 
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
 from mtseq.io import AtomicOutputs, read_lines
 from mtseq.layout import Layout

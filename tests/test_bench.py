@@ -7,20 +7,20 @@ import json
 import numpy as np
 import pytest
 import yaml
-from helpers_data import build_corpus, tiny_config
 
-from mtseq.analysis.grid import expand_grid
 from mtseq.bench.decode import bench_decode
 from mtseq.bench.decode import to_markdown as decode_table
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.bench.padding import bucketed_batches, padding_counts, padding_report, random_batches
 from mtseq.bench.pipeline import big_grid_config, grid_ratios, parse_job_stats
 from mtseq.bench.results import append_results, command_line
+from mtseq.bench.train import bench_train, synthetic_data, to_markdown
 from mtseq.cli import build_parser, main
 from mtseq.config import load_config
 from mtseq.errors import MtseqError
+from mtseq.grid import expand_grid
 from mtseq.tasks import get_task
 from mtseq.train.batches import BatchIterator
-from mtseq.train.bench import bench_train, synthetic_data, to_markdown
 from mtseq.train.examples import Ragged, TaskData
 
 JOB_STATS = """\

@@ -21,8 +21,8 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 import yaml
-from helpers_data import build_corpus, tiny_config
 
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.layout import Layout
 from mtseq.model import load_model
 from mtseq.train import distributed

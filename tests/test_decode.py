@@ -7,10 +7,11 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from helpers_data import build_corpus, tiny_config
 
-from mtseq.decode import beam_search, decode_config, greedy, make_sources, perplexity, split_perplexity, translate
-from mtseq.decode.beam import length_penalty
+from mtseq.bench.fixture import build_corpus, tiny_config
+from mtseq.config import _schema, fill_section
+from mtseq.decode import beam_search, greedy, make_sources, perplexity, split_perplexity, translate
+from mtseq.decode.beam import LENGTH_NORMS, length_penalty
 from mtseq.errors import ConfigError
 from mtseq.layout import Layout
 from mtseq.model import build_model, load_model
@@ -19,6 +20,9 @@ from mtseq.text.vocab import BOS_ID, EOS_ID, PAD_ID
 from mtseq.train.batches import make_batch
 from mtseq.train.examples import Ragged, TaskData, load_task, load_vocabs
 from mtseq.train.run import train_run
+
+# the decode settings a test does not vary (the schema's defaults, spelled here as a test's own choice)
+DECODE = {"length_penalty": 1.0, "batch_size": 64, "norm": "power"}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +91,7 @@ def test_beam_one_equals_greedy(trained, kind, task):
     sources, _ = _sources(trained["corpus"], task)
     batch = make_sources(model, task, sources)
     g_hyps, g_scores = greedy(model, task, batch, max_len=20)
-    b_hyps, b_scores = beam_search(model, task, batch, beam=1, alpha=1.0, max_len=20)
+    b_hyps, b_scores = beam_search(model, task, batch, beam=1, alpha=1.0, max_len=20, norm="power")
     assert g_hyps == b_hyps
     assert torch.allclose(g_scores, b_scores, atol=1e-5)
     fast_hyps, _ = greedy(model, task, batch, max_len=20, scores=False)  # argmax of the logits
@@ -98,7 +102,9 @@ def test_beam_one_equals_greedy(trained, kind, task):
 def test_beam_returns_eos_terminated_hypotheses_scored_by_the_model(trained, kind, task):
     model = trained[kind]
     sources, _ = _sources(trained["corpus"], task)
-    hyps, scores = beam_search(model, task, make_sources(model, task, sources), beam=4, alpha=0.6, max_len=30)
+    hyps, scores = beam_search(
+        model, task, make_sources(model, task, sources), beam=4, alpha=0.6, max_len=30, norm="power"
+    )
     assert all(h and h[-1] == EOS_ID and EOS_ID not in h[:-1] for h in hyps)
     assert all(PAD_ID not in h and BOS_ID not in h for h in hyps)
     # the score beam search reports is the model's teacher-forced log-probability of what it returns
@@ -111,7 +117,7 @@ def test_wider_beams_find_more_probable_hypotheses(trained):
     sources, _ = _sources(trained["corpus"], "translate_en_de", n=24)
     batch = make_sources(model, "translate_en_de", sources)
     _, greedy_scores = greedy(model, "translate_en_de", batch, max_len=30)
-    _, beam_scores = beam_search(model, "translate_en_de", batch, beam=6, alpha=0.0, max_len=30)
+    _, beam_scores = beam_search(model, "translate_en_de", batch, beam=6, alpha=0.0, max_len=30, norm="power")
     assert (beam_scores >= greedy_scores - 1e-5).float().mean() >= 0.9
     assert beam_scores.sum() >= greedy_scores.sum() - 1e-4
 
@@ -127,7 +133,7 @@ def test_beam_search_is_exact_when_the_beam_holds_every_hypothesis(alpha):
     ).eval()
     sources = [[4, 5, 6], [7, 8]]
     batch = make_sources(model, "translate_en_de", sources)
-    hyps, scores = beam_search(model, "translate_en_de", batch, beam=7**3, alpha=alpha, max_len=3)
+    hyps, scores = beam_search(model, "translate_en_de", batch, beam=7**3, alpha=alpha, max_len=3, norm="power")
     tokens = [3, 4, 5, 6]  # </s> and the real tokens (<pad>, <unk>, <s> are ids 0-2; <unk> allowed)
     tokens = [1, *tokens]
     for b, src in enumerate(sources):
@@ -161,11 +167,11 @@ def _partial_logprob(model, src: list[int], seq: list[int]) -> float:
 def test_translate_keeps_order_and_does_not_depend_on_the_batch(trained, kind, task):
     model = trained[kind]
     sources, _ = _sources(trained["corpus"], task, n=10)
-    together = translate(model, task, sources, beam=3, max_len=25, batch_size=4)
-    alone = [translate(model, task, sources[i : i + 1], beam=3, max_len=25)[0] for i in range(10)]
+    together = translate(model, task, sources, beam=3, length_penalty=1.0, max_len=25, batch_size=4, norm="power")
+    alone = [translate(model, task, sources[i : i + 1], **DECODE, beam=3, max_len=25)[0] for i in range(10)]
     assert together == alone and len(together) == 10
     assert all(EOS_ID not in h for h in together)
-    assert translate(model, task, sources, beam=1, max_len=25) == [
+    assert translate(model, task, sources, **DECODE, beam=1, max_len=25) == [
         h[:-1] if h[-1:] == [EOS_ID] else h
         for h in greedy(model, task, make_sources(model, task, sources), max_len=25)[0]
     ]
@@ -175,7 +181,7 @@ def test_trained_translation_follows_the_source(trained):
     """Beam output depends on its source: it shares more words with its own reference than with others'."""
     model = trained["text"]
     sources, data = _sources(trained["corpus"], "translate_en_de", n=24)
-    hyps = translate(model, "translate_en_de", sources, beam=4, max_len=20)
+    hyps = translate(model, "translate_en_de", sources, **DECODE, beam=4, max_len=20)
     refs = [data.target.get(i) for i in range(24)]
 
     def overlap(pairs):
@@ -188,7 +194,7 @@ def test_trained_translation_follows_the_source(trained):
 def test_perplexity_matches_training_validation(trained):
     result = trained["text_result"]
     model = trained["text"]
-    ppl = split_perplexity(model, "translate_en_de", trained["corpus"], "valid")
+    ppl = split_perplexity(model, "translate_en_de", trained["corpus"], "valid", batch_size=64)
     assert ppl == pytest.approx(result["final_valid_ppl"]["translate_en_de"], rel=1e-6)
     _, data = _sources(trained["corpus"], "caption_en")
     caption = perplexity(trained["image"], "caption_en", data, batch_size=5)
@@ -196,16 +202,18 @@ def test_perplexity_matches_training_validation(trained):
     assert 1.0 < caption < 30
 
 
-def test_length_penalties_and_decode_config():
+def test_length_penalties_and_the_decode_section():
     lengths = torch.tensor([1, 4, 9])
     assert torch.allclose(length_penalty(lengths, 0.5), torch.tensor([1.0, 2.0, 3.0]))
     assert torch.allclose(length_penalty(lengths, 1.0, "gnmt"), torch.tensor([1.0, 1.5, 14 / 6]))
     assert torch.equal(length_penalty(lengths, 0.0), torch.ones(3))
-    assert decode_config({"beam": 3})["length_norm"] == "power" and decode_config(None)["beam"] == 5
+    assert fill_section("decode", {"beam": 3})["length_norm"] == "power" and fill_section("decode", None)["beam"] == 5
     with pytest.raises(ConfigError, match="decode.length_norm"):
-        decode_config({"length_norm": "wu"})
+        fill_section("decode", {"length_norm": "wu"})
     with pytest.raises(ConfigError, match="decode.beams"):
-        decode_config({"beams": 3})
+        fill_section("decode", {"beams": 3})
+    # the schema's choices are the ones beam search knows
+    assert set(_schema()["properties"]["decode"]["properties"]["length_norm"]["enum"]) == set(LENGTH_NORMS)
 
 
 def test_gnmt_normalisation_prefers_longer_hypotheses_than_none(trained):
@@ -213,6 +221,6 @@ def test_gnmt_normalisation_prefers_longer_hypotheses_than_none(trained):
     model = trained["text"]
     sources, _ = _sources(trained["corpus"], "translate_en_de", n=24)
     batch = make_sources(model, "translate_en_de", sources)
-    raw, _ = beam_search(model, "translate_en_de", batch, beam=5, alpha=0.0, max_len=30)
+    raw, _ = beam_search(model, "translate_en_de", batch, beam=5, alpha=0.0, max_len=30, norm="power")
     norm, _ = beam_search(model, "translate_en_de", batch, beam=5, alpha=2.0, max_len=30, norm="gnmt")
     assert np.mean([len(h) for h in norm]) >= np.mean([len(h) for h in raw])

@@ -1,4 +1,5 @@
-"""DVC end to end on a tiny grid: repro from scratch, push/pull through the default remote, queued experiments.
+"""DVC end to end on a tiny grid: repro from scratch, push/pull through the default remote, experiments
+that change a data param (new data, new metrics) or only decoding (the data stage is not rerun).
 
 A copy of the working tree (git-tracked and untracked, not ignored, files; then ``git init``) gets a
 one-setting, one-ratio, one-seed version of tests/configs/tiny.yaml as config/config.yaml, so that
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow_runner import copy_worktree
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RATIOS = "config/config.yaml:grid.settings.one_to_many.auxiliary.parse_en"
 OUTS = (
-    "data",
+    "data/tiny",
     "results/summary.csv",
     "results/sensitivity.csv",
     "results/inference.csv",
@@ -36,6 +38,8 @@ OUTS = (
 
 def _run(cmd: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    if (cwd / "src" / "mtseq").is_dir():  # the copy's code, whatever mtseq is installed
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd / "src"), os.environ.get("PYTHONPATH")]))
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
@@ -63,18 +67,8 @@ def _hashes(repo: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    """The copy, reproduced from scratch with ``dvc repro``; data/ and dvc.lock committed."""
-    dest = tmp_path_factory.mktemp("dvc") / "mtseq"
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        if (REPO / name).is_file():  # tracked files deleted in the working tree are left out
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, dest / name)
+    """The copy, reproduced from scratch with ``dvc repro``; dvc.lock committed."""
+    dest = copy_worktree(tmp_path_factory.mktemp("dvc") / "mtseq")
     cfg = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
     setting = {"reference": "translate_en_de", "auxiliary": {"parse_en": [0.1]}}
     cfg["grid"] = {"seeds": [1], "settings": {"one_to_many": setting}}
@@ -83,7 +77,6 @@ def repo(tmp_path_factory) -> Path:
     _git(dest, "add", "-A")
     _git(dest, "commit", "-qm", "tiny")
     _dvc(dest, "repro")
-    _dvc(dest, "add", "data")  # the tiny corpus replaces the default one in data.dvc
     _git(dest, "add", "-A")
     _git(dest, "commit", "-qm", "reproduced")
     return dest
@@ -94,9 +87,36 @@ def test_repro_from_scratch_leaves_the_pipeline_up_to_date(repo):
     assert "up to date" in status.lower(), status
     lock = yaml.safe_load((repo / "dvc.lock").read_text())
     assert set(lock["stages"]) == {"data", "grid"}
+    assert [o["path"] for o in lock["stages"]["data"]["outs"]] == ["data/tiny"]
     assert {o["path"] for o in lock["stages"]["grid"]["outs"]} == set(OUTS[1:])
+    assert "data/tiny" in {d["path"] for d in lock["stages"]["grid"]["deps"]}
     metrics = json.loads((repo / "results" / "metrics.json").read_text())
     assert "parse0.1" in metrics["one_to_many"]
+
+
+def _metrics(repo: Path) -> dict:
+    return json.loads((repo / "results" / "metrics.json").read_text())
+
+
+def _reset(repo: Path) -> None:
+    """Back to the committed experiment: config and every stage's outs as dvc.lock records them."""
+    _git(repo, "checkout", "--", "config/config.yaml", "dvc.lock")
+    _dvc(repo, "checkout", "--force")
+    assert "up to date" in _dvc(repo, "status").stdout.lower()
+
+
+def test_a_decode_param_reruns_the_grid_and_not_the_data(repo):
+    """Run first after the repro: later tests restore data from DVC's cache (newer files), and Snakemake's
+    mtime trigger would then retrain, which is Snakemake's business, not this graph's."""
+    run_dir = repo / "results" / "runs" / "one_to_many" / "parse0.1" / "seed1"
+    watched = [repo / "data" / "tiny" / "raw" / "translate.train.en", run_dir / "model.pt"]
+    stamps = [p.stat().st_mtime_ns for p in watched]
+    evaluated = (run_dir / "metrics.json").stat().st_mtime_ns
+    run = _dvc(repo, "exp", "run", "-S", "config/config.yaml:decode.beam=1", "-n", "beam1").stdout
+    assert "Stage 'data' didn't change, skipping" in run and "Running stage 'grid'" in run, run
+    assert [p.stat().st_mtime_ns for p in watched] == stamps  # neither data nor training rerun
+    assert (run_dir / "metrics.json").stat().st_mtime_ns > evaluated  # evaluation rerun
+    _reset(repo)
 
 
 def test_push_then_pull_restores_data_and_results_bit_identically(repo):
@@ -145,3 +165,24 @@ def test_queued_experiments_over_ratios(repo):
         assert f"parse{float(ratio):g}" in metrics and "parse0.1" not in metrics
     status = _dvc(repo, "queue", "status").stdout
     assert "0 active" in status and "Failed" not in status, status
+
+
+def test_sensitivity_table_is_plot_data_offline(repo):
+    """`dvc plots show --json` reads results/sensitivity.csv itself (no Vega from a CDN needed)."""
+    shown = json.loads(_dvc(repo, "plots", "show", "--json").stdout)
+    rows = shown["data"]["results/sensitivity.csv"][0]["content"]["data"]["values"]
+    assert {r["cell"] for r in rows} >= {"baseline", "parse0.1"}
+
+
+def test_a_data_param_makes_new_data_and_new_metrics(repo):
+    """The bug of issue 14: `dvc exp run -S data...` regenerated the data and kept the old grid's metrics."""
+    _reset(repo)
+    before, data_before = _metrics(repo), _hashes(repo)
+    run = _dvc(repo, "exp", "run", "-S", "config/config.yaml:data.synth.seed=8", "-n", "data-seed8").stdout
+    assert "Running stage 'data'" in run and "Running stage 'grid'" in run, run
+    after = _hashes(repo)
+    changed = {k for k in data_before if k.startswith("data/") and after.get(k) != data_before[k]}
+    assert changed, "the data stage did not make new data"
+    assert _metrics(repo) != before
+    exps = _experiments(json.loads(_dvc(repo, "exp", "show", "--json").stdout))
+    assert exps["data-seed8"]["params"]["config/config.yaml"]["data"]["data"]["synth"]["seed"] == 8

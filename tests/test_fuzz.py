@@ -34,10 +34,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers_data import build_corpus, tiny_config
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
 from mtseq.errors import INTERNAL
 from mtseq.fetch import sha256_file

@@ -7,7 +7,9 @@ import re
 import pytest
 import yaml
 
-from mtseq.analysis.grid import (
+from mtseq.cli import main
+from mtseq.errors import ConfigError
+from mtseq.grid import (
     cell_id,
     expand_grid,
     find_cell,
@@ -17,8 +19,6 @@ from mtseq.analysis.grid import (
     parse_run_dir,
     run_dirs,
 )
-from mtseq.cli import main
-from mtseq.errors import ConfigError
 
 
 def grid(**settings):

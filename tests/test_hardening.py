@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers_data import build_corpus, tiny_config
 from http_server import FileServer
 
 import mtseq.commands.grid
 from mtseq.analysis.pvalues import setting_pvalues
 from mtseq.analysis.runs import Run
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
 from mtseq.fetch import fetch
 from mtseq.fetch.download import meta_path, part_path

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers_data import build_corpus, tiny_config
 
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
 from mtseq.locks import (
     ENV_WORKDIR,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from helpers_data import SETTINGS, build_corpus, tiny_config
 
+from mtseq.bench.fixture import SETTINGS, build_corpus, tiny_config
+from mtseq.config import fill_section
 from mtseq.layout import Layout
 from mtseq.model import build_model
 from mtseq.train import trainer as trainer_mod
-from mtseq.train.defaults import train_config
 from mtseq.train.mixing import Mixer
 from mtseq.train.run import _load_data
 from mtseq.train.trainer import Trainer, reference_updates
@@ -42,7 +42,7 @@ def test_shared_and_reference_modules_start_alike_whatever_the_auxiliary_modules
 
 
 def _trainer(corpus, tasks, ratios, seed=3, strategy="constant"):
-    cfg = train_config({**tiny_config()["train"], "mixing": {"strategy": strategy}})
+    cfg = fill_section("train", {**tiny_config()["train"], "mixing": {"strategy": strategy}})
     vocabs, train, valid = _load_data(Layout(corpus), tasks, cfg["max_len"])
     model = build_model(tiny_config()["model"], tasks, {k: len(v) for k, v in vocabs.items()}, seed=seed)
     n = reference_updates(cfg, train[tasks[0]].__len__() // cfg["batch_size"] + 1)

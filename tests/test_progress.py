@@ -7,9 +7,9 @@ import os
 
 import pytest
 import yaml
-from helpers_data import build_corpus, tiny_config
 
 from mtseq import progress as progress_module
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
 from mtseq.errors import ConfigError
 from mtseq.progress import Progress, clock, status_writer

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 import yaml
-from helpers_data import build_corpus, tiny_config
 
+from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.model import load_model
 
 REPO = Path(__file__).resolve().parents[1]

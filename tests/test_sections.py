@@ -1,56 +1,59 @@
-"""Config sections as files named by their content: planning another config never changes a file a job reads."""
+"""Config sections as files named by their content: planning another config never changes a file a job reads,
+and planning writes nothing (the workflow's `section` rule writes a file when a job first needs it)."""
 
 from __future__ import annotations
 
 import os
 
+import pytest
 import yaml
 
-from mtseq.pipeline import write_section
+from mtseq.errors import MtseqError
+from mtseq.pipeline import section_file
 
 
-def test_a_section_file_is_named_by_its_content_and_never_rewritten(tmp_path):
+def _write(path: str, text: str) -> str:
+    """What the `section` rule does with the pair section_file returns."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
+
+
+def test_a_section_file_is_named_by_its_content_and_nothing_is_written(tmp_path):
     config = {"decode": {"beam": 1, "max_len": 80}, "grid": {"seeds": [1]}}
-    path = write_section(config, ("decode",), tmp_path)
+    path, text = section_file(config, ("decode",), tmp_path)
+    assert list(tmp_path.iterdir()) == []  # planning writes nothing
     name = os.path.basename(path)
     assert name.startswith("decode-") and name.endswith(".yaml") and len(name) == len("decode-") + 12 + 5
-    assert yaml.safe_load(open(path).read()) == {"decode": {"beam": 1, "max_len": 80}}
-    before = os.stat(path)
+    assert yaml.safe_load(text) == {"decode": {"beam": 1, "max_len": 80}}
+    _write(path, text)
 
-    # the same content again (another parse, a dry run, --report): the same file, not touched
-    assert write_section({**config, "grid": {"seeds": [2]}}, ("decode",), tmp_path) == path
-    after = os.stat(path)
-    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    # the same content again (another parse, a dry run, --report): the same file
+    assert section_file({**config, "grid": {"seeds": [2]}}, ("decode",), tmp_path) == (path, text)
 
-    # another config's decode section (the paper's beam 12): a file of its own; the first one is unchanged
-    other = write_section({"decode": {"beam": 12, "max_len": 100}}, ("decode",), tmp_path)
-    assert other != path
-    assert yaml.safe_load(open(path).read())["decode"]["beam"] == 1
-    assert yaml.safe_load(open(other).read())["decode"]["beam"] == 12
+    # another config's decode section (the paper's beam 12): a file of its own
+    other, other_text = section_file({"decode": {"beam": 12, "max_len": 100}}, ("decode",), tmp_path)
+    assert other != path and yaml.safe_load(other_text)["decode"]["beam"] == 12
 
 
-def test_several_sections_in_one_file_and_a_damaged_file_is_restored(tmp_path):
+def test_several_sections_in_one_file_and_a_damaged_file_is_refused(tmp_path):
     config = {"model": {"layers": 1}, "train": {"lr": 0.5}, "data": {"synth": {"seed": 1}}}
-    path = write_section(config, ("model", "train"), tmp_path)
+    path, text = section_file(config, ("model", "train"), tmp_path)
     assert os.path.basename(path).startswith("model+train-")
-    assert yaml.safe_load(open(path).read()) == {"model": {"layers": 1}, "train": {"lr": 0.5}}
-    nested = write_section(config, ("data.synth",), tmp_path)
-    assert yaml.safe_load(open(nested).read()) == {"data": {"synth": {"seed": 1}}}
-    with open(path, "w") as fh:  # damaged by hand: its name says what it must hold
-        fh.write("model: {layers: 9}\n")
-    assert write_section(config, ("model", "train"), tmp_path) == path
-    assert yaml.safe_load(open(path).read()) == {"model": {"layers": 1}, "train": {"lr": 0.5}}
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.path.basename(path), os.path.basename(nested)])
+    assert yaml.safe_load(text) == {"model": {"layers": 1}, "train": {"lr": 0.5}}
+    _, nested = section_file(config, ("data.synth",), tmp_path)
+    assert yaml.safe_load(nested) == {"data": {"synth": {"seed": 1}}}
+    _write(path, "model: {layers: 9}\n")  # damaged by hand: its name says what it must hold
+    with pytest.raises(MtseqError, match="other content than its name says"):
+        section_file(config, ("model", "train"), tmp_path)
 
 
-def test_a_section_carried_over_from_a_file_of_the_old_name_keeps_its_time(tmp_path):
-    """A working directory from before content-named files: the same section under its old name lends the new
-    file its modification time, so ``--rerun-triggers mtime`` finds the outputs made from it up to date."""
+def test_a_section_held_by_a_file_of_the_old_name_is_read_from_it(tmp_path):
+    """A working directory from before content-named files: the same section under its old name is the
+    input, so the outputs made from it stay up to date (a grid is not retrained for a file name)."""
     config = {"decode": {"beam": 1}}
     legacy = tmp_path / "decode.yaml"
     legacy.write_text(yaml.safe_dump(config, sort_keys=True))
-    os.utime(legacy, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
-    path = write_section(config, ("decode",), tmp_path)
-    assert os.stat(path).st_mtime_ns == 1_000_000_000_000_000_000
-    edited = write_section({"decode": {"beam": 4}}, ("decode",), tmp_path)  # another content: made now
-    assert os.stat(edited).st_mtime_ns > 1_000_000_000_000_000_000
+    assert section_file(config, ("decode",), tmp_path)[0] == str(legacy)
+    edited, _ = section_file({"decode": {"beam": 4}}, ("decode",), tmp_path)  # another content: a new name
+    assert os.path.basename(edited).startswith("decode-")

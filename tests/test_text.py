@@ -75,7 +75,7 @@ def test_bad_aligned_input_is_refused_without_output(tmp_path, capsys, en, de, p
 
 
 def test_vocab_orders_by_frequency_then_alphabet_and_caps(tmp_path):
-    vocab = Vocab.build(["b a c a", "c a"], max_size=6)
+    vocab = Vocab.build(["b a c a", "c a"], max_size=6, min_count=1)
     assert vocab.tokens == [*SPECIALS, "a", "c"]
     assert vocab.encode(["a", "zzz"]) == [4, UNK_ID]
     path = tmp_path / "v.txt"

@@ -10,8 +10,9 @@ import shutil
 import pytest
 import torch
 import yaml
-from helpers_data import SETTINGS, build_corpus, tiny_config
 
+from mtseq.bench.fixture import SETTINGS, build_corpus, tiny_config
+from mtseq.config import fill_section
 from mtseq.errors import ConfigError, MtseqError
 from mtseq.layout import Layout
 from mtseq.model import MultiTaskModel, load_model
@@ -19,7 +20,6 @@ from mtseq.tasks import get_task
 from mtseq.text.vocab import Vocab
 from mtseq.train.batches import BatchIterator
 from mtseq.train.checkpoint import CheckpointDir, read_checkpoint
-from mtseq.train.defaults import train_config
 from mtseq.train.run import train_run
 from mtseq.train.schedule import halvings, learning_rate
 
@@ -125,6 +125,26 @@ def test_completed_run_does_nothing_and_refuses_other_args(corpus, tmp_path, mon
     assert other["ratios"]["parse_en"] == 0.2 and json.loads((out / "train.json").read_text()) == other
 
 
+def test_a_completed_run_on_other_data_at_the_same_path_is_not_taken_up(corpus, tmp_path):
+    """Regenerated data (a changed data param) at the same path: the finished run is of another fingerprint,
+    refused as such and retrained with --overwrite, never rewritten from its old checkpoint (issue 14)."""
+    data = tmp_path / "data"
+    shutil.copytree(corpus, data)
+    cfg = tiny_config(train={"updates": 6})
+    out = tmp_path / "run"
+    first = train_run(cfg, "one_to_many", "translate_en_de", {"parse_en": 0.1}, 1, data, out)
+    lines = (data / "tok" / "translate.train.en").read_text().splitlines(keepends=True)
+    (data / "tok" / "translate.train.en").write_text("".join(lines[1:] + lines[:1]))  # the same words, new pairs
+    (data / "tok" / "translate.train.de").write_text(
+        "".join((lambda d: d[1:] + d[:1])((data / "tok" / "translate.train.de").read_text().splitlines(True)))
+    )
+    (out / "train.json").unlink()  # what Snakemake does before it reruns the job
+    with pytest.raises(MtseqError, match="different config"):
+        train_run(cfg, "one_to_many", "translate_en_de", {"parse_en": 0.1}, 1, data, out)
+    again = train_run(cfg, "one_to_many", "translate_en_de", {"parse_en": 0.1}, 1, data, out, overwrite=True)
+    assert again["total_updates"] == first["total_updates"] and _metrics(again) != _metrics(first)
+
+
 def test_resume_after_corrupt_latest_checkpoint(corpus, tmp_path, caplog):
     reference, ratios = SETTINGS["many_to_one"]
     cfg = tiny_config(train={"updates": 14, "checkpoint_every": 4})
@@ -225,7 +245,7 @@ def test_bad_arguments_are_refused(corpus, tmp_path):
     with pytest.raises(ConfigError, match="reference task"):
         train_run(cfg, "one_to_many", "translate_en_de", {"translate_en_de": 0.1}, 1, corpus, tmp_path / "b")
     with pytest.raises(ConfigError, match="train.optimiser"):
-        train_config({"optimiser": "sgd"})
+        fill_section("train", {"optimiser": "sgd"})
     missing = tmp_path / "nodata"
     shutil.copytree(corpus / "vocab", missing / "vocab")
     with pytest.raises(MtseqError, match="file not found"):

@@ -6,14 +6,14 @@ import shutil
 
 import numpy as np
 import pytest
-from helpers_data import build_corpus, tiny_config
 
+from mtseq.bench.fixture import build_corpus, tiny_config
+from mtseq.bench.train import bench_train, format_report, synthetic_data
 from mtseq.errors import MtseqError
 from mtseq.layout import Layout
 from mtseq.tasks import get_task
 from mtseq.text.vocab import BOS_ID, EOS_ID, PAD_ID
 from mtseq.train.batches import BatchIterator, epoch_plan, eval_batches, make_batch
-from mtseq.train.bench import bench_train, format_report, synthetic_data
 from mtseq.train.examples import Ragged, TaskData, load_task, load_vocabs
 
 

@@ -1,12 +1,18 @@
 """Load and validate a workflow config, reporting the first problem as one line naming its key.
 
 The Snakefile and every CLI stage read config files through ``load_yaml`` and
-validate through ``validate_config``, against the one schema in
-workflow/schemas/ (JSON Schema 2020-12 via snakemake.utils.validate, which
-also fills in the defaults), then check what a schema cannot say: finite
-numbers, task names in ratio keys, whether a setting's tasks fit its
-sharing, and that the grid expands. Every one of these checks is inside
+validate through ``validate_config``, against the one schema,
+``mtseq/config.schema.yaml`` (JSON Schema 2020-12, snakemake.utils.validate's
+recipe, which also fills in the defaults), then check what a schema cannot
+say: finite numbers, task names in ratio keys, whether a setting's tasks fit
+its sharing, and that the grid expands. Every one of these checks is inside
 ``validate_config``, so every refusal names the config file.
+
+The schema is package data, read with importlib.resources, so a non-editable
+``pip install .`` finds it (the workflow validates through this module, so the
+schema needs no copy in workflow/schemas/). It is the only place defaults live:
+code that takes one section (the trainer, the model, the decoder, a benchmark)
+gets it through ``fill_section``, the same validator on that section alone.
 
 The YAML reader is strict where PyYAML is lenient: a key given twice is
 refused (PyYAML keeps the last, so a second ``one_to_many:`` block silently
@@ -23,10 +29,10 @@ import copy
 import functools
 import itertools
 import math
-import os
 import re
 import stat
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -35,9 +41,7 @@ import yaml
 from mtseq.errors import ConfigError, MtseqError, short_repr
 from mtseq.tasks import check_setting, get_task
 
-SCHEMA = Path(
-    os.environ.get("MTSEQ_SCHEMA", Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml")
-)
+SCHEMA = "config.schema.yaml"  # package data of mtseq
 MAX_BYTES = 16 * 2**20  # a config is kilobytes; more is a wrong file
 MAX_NODES = 1_000_000  # values after alias expansion
 MAX_DEPTH = 64  # nesting levels (the schema's deepest is 7)
@@ -321,14 +325,60 @@ def check_values(config) -> None:
 
 @functools.cache
 def _schema() -> dict:
-    with open(SCHEMA, "rb") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    text = resources.files("mtseq").joinpath(SCHEMA).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def schema_default(dotted: str):
+    """The schema's default of one config key (``data.vocab.max_size``): for the flags of a command that a
+    person runs by hand, so that its defaults are the workflow's and spelled only in the schema."""
+    node = _schema()
+    for key in dotted.split("."):
+        node = node["properties"][key]
+        if "$ref" in node and "default" not in node:
+            node = _schema()["$defs"][node["$ref"].rpartition("/")[2]]
+    return copy.deepcopy(node["default"])
 
 
 @functools.cache
-def _filling_validator() -> jsonschema.protocols.Validator:
+def _section_schema(name: str) -> dict:
+    """The schema of a config holding only section ``name`` (the root's $defs kept for its $refs)."""
+    root = _schema()
+    if name not in root["properties"]:
+        raise ValueError(f"no config section {name!r} in the schema")
+    return {
+        "$schema": root["$schema"],
+        "$defs": root.get("$defs", {}),
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: root["properties"][name]},
+    }
+
+
+def fill_section(name: str, section: Mapping | None) -> dict:
+    """Config section ``name`` (``model``, ``train``, ``decode`` ...) validated and with its defaults filled.
+
+    For code that takes one section rather than a whole config file (a command's section file, a
+    test, a benchmark, a library caller): the same schema and the same checks as ``validate_config``,
+    so there is no second copy of a default to drift from the schema's. A new dict is returned;
+    ``section`` is not changed. A problem is a ConfigError naming the key (``train.optimizer``).
+    """
+    config = {name: copy.deepcopy(dict(section or {}))}
+    check_values(config)
+    try:
+        _filling_validator(name).validate(config)
+    except jsonschema.ValidationError:
+        validator = jsonschema.Draft202012Validator(_section_schema(name))
+        errors = list(itertools.islice(validator.iter_errors(config), 1000))
+        raise ConfigError(*_describe(jsonschema.exceptions.best_match(errors), config)) from None
+    return config[name]
+
+
+@functools.cache
+def _filling_validator(section: str | None = None) -> jsonschema.protocols.Validator:
     """Draft 2020-12 that fills each ``default`` as it validates: snakemake.utils.validate's recipe (the
-    jsonschema FAQ's), with the schema read once per process and each default copied, not shared."""
+    jsonschema FAQ's), with the schema read once per process and each default copied, not shared.
+    ``section``: a validator of that section alone (``fill_section``)."""
     base = jsonschema.Draft202012Validator
     validate_properties = base.VALIDATORS["properties"]
 
@@ -338,7 +388,8 @@ def _filling_validator() -> jsonschema.protocols.Validator:
                 instance.setdefault(name, copy.deepcopy(subschema["default"]))
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(base, {"properties": set_defaults})(_schema())
+    schema = _schema() if section is None else _section_schema(section)
+    return jsonschema.validators.extend(base, {"properties": set_defaults})(schema)
 
 
 def validate_config(config: dict, source: str | Path | None = None) -> dict:
@@ -365,7 +416,7 @@ def validate_config(config: dict, source: str | Path | None = None) -> dict:
 
 def check_semantics(config: dict) -> None:
     """What the schema cannot express: task names, setting fit, and a grid that expands."""
-    from mtseq.analysis.grid import expand_grid
+    from mtseq.grid import expand_grid
 
     for setting, spec in config.get("grid", {}).get("settings", {}).items():
         base = f"grid.settings.{setting}"

@@ -7,14 +7,12 @@ names live in one place (mtseq.layout) and are unit-testable.
 from __future__ import annotations
 
 import hashlib
-import os
 import shlex
 from pathlib import Path
 
 import yaml
 
-from mtseq.errors import ConfigError
-from mtseq.io import atomic_open
+from mtseq.errors import ConfigError, MtseqError
 from mtseq.layout import LANGS, SPLITS, Layout
 
 TEXT_PARTS = ("translate", "caption", "mono")
@@ -180,30 +178,30 @@ def section_text(config: dict, paths: tuple[str, ...]) -> str:
     return yaml.safe_dump(doc, sort_keys=True)
 
 
-def write_section(config: dict, paths: tuple[str, ...], folder: str | Path) -> str:
-    """Write the config sections at dotted ``paths`` as a config file of their own, named by its content.
+def section_file(config: dict, paths: tuple[str, ...], folder: str | Path) -> tuple[str, str]:
+    """(file, YAML text) of the config sections at dotted ``paths``: the file a rule takes as its input.
 
-    The file is ``<folder>/<paths joined by +>-<first 12 hex digits of its SHA-256>.yaml``:
-    a file name always holds the same content, so it is written once (atomically)
-    and never rewritten with other content. Planning another config (a dry run,
-    ``--report``, another ``--configfile``) therefore writes a file of its own and
-    never changes one that a running job reads. Rules take these files as inputs:
-    editing a section gives its rules a new input file, so exactly the stages
-    that read it rerun.
+    The file is ``<folder>/<paths joined by +>-<first 12 hex digits of its SHA-256>.yaml``: a name
+    always holds the same content, so editing a section gives its rules a new input file (exactly the
+    stages that read it rerun) and planning another config never changes a file a running job reads.
+    Nothing is written here: planning (a dry run, ``--report``) must leave the directory as it was, so
+    the workflow's ``section`` rule writes the file when a job first needs it. A working directory
+    from before content-named files holds the same section as ``<paths>.yaml``; that file is the input
+    then, so the outputs made from it stay up to date. A content-named file with other content (edited
+    by hand) is refused: its name says what it must hold, and silently keeping it would feed a job
+    the wrong config.
     """
     text = section_text(config, paths)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     out = Path(folder) / f"{'+'.join(paths)}-{digest}.yaml"
-    if _read(out) != text:  # missing (or damaged): its content is fixed by its name
-        with atomic_open(out) as fh:
-            fh.write(text)
-        # A working directory from before content-named files holds the same section as <paths>.yaml:
-        # the new file takes its time, so outputs made from it are not older than their input.
-        legacy = Path(folder) / f"{'+'.join(paths)}.yaml"
-        if _read(legacy) == text:
-            stat = legacy.stat()
-            os.utime(out, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    return str(out)
+    if out.exists():
+        if _read(out) != text:
+            raise MtseqError("holds other content than its name says (edited by hand?): delete it", out)
+        return str(out), text
+    legacy = Path(folder) / f"{'+'.join(paths)}.yaml"
+    if _read(legacy) == text:
+        return str(legacy), text
+    return str(out), text
 
 
 def _read(path: Path) -> str | None:

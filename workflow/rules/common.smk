@@ -1,17 +1,40 @@
 # Paths and file lists shared by the rules; computed in mtseq.pipeline, not here.
 
+from mtseq import grid as _grid
 from mtseq import pipeline
 
 ROOT = str(pipeline.data_root(config))
 LOGS = "logs"
+# The software every job runs (the `mtseq` CLI and its dependencies), named by each rule for
+# --sdm conda (and because `snakemake --lint` asks for it).
+CONDA_ENV = f"{workflow.basedir}/environment.yml"
 DATA_TARGETS = pipeline.data_targets(config)
+CELLS = _grid.expand_grid(config["grid"])
+RESULTS = config["results"]
+RUN = f"{RESULTS}/runs/{{setting}}/{{cell}}/seed{{seed}}"
+RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by settings trains once
+SECTIONS = {}  # section file -> its YAML text, for the `section` rule
+
+
+def _section(folder, paths):
+    path, text = pipeline.section_file(config, paths, folder)
+    SECTIONS[path] = text
+    return path
 
 
 def data_section(*paths):
     """Data config sections as a file beside the data they make, named by its content (never rewritten)."""
-    return pipeline.write_section(config, paths, f"{ROOT}/params")
+    return _section(f"{ROOT}/params", paths)
 
 
 def section(*paths):
     """Config sections as a file under results/params, named by its content (never rewritten)."""
-    return pipeline.write_section(config, paths, f"{config['results']}/params")
+    return _section(f"{config['results']}/params", paths)
+
+
+def cell(wc):
+    """The grid cell a train or evaluate job's wildcards name."""
+    found = _grid.find_cell(CELLS, wc.setting, wc.cell)
+    if found is None:
+        raise ValueError(f"no grid cell {wc.setting}/{wc.cell} in the config")
+    return found

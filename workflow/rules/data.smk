@@ -13,14 +13,18 @@ if config["data"]["source"] == "synth":
             params=data_section("data.synth"),
         output:
             pipeline.synth_outputs(config),
-        resources:
-            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/synth.log",
         benchmark:
             f"{LOGS}/data/synth.bench.tsv"
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
+        params:
+            root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
         shell:
-            "mtseq corpus synth --config {input.params} --out {ROOT} > {log} 2>&1"
+            "mtseq corpus synth --config {input.params} --out {params.root} > {log} 2>&1"
 
 
 rule tokenise_parallel:
@@ -30,12 +34,14 @@ rule tokenise_parallel:
     output:
         en=f"{ROOT}/tok/{{part}}.{{split}}.en",
         de=f"{ROOT}/tok/{{part}}.{{split}}.de",
-    wildcard_constraints:
-        part=TOKENISE["pair"],
-    resources:
-        **DATA_RESOURCES,
     log:
         f"{LOGS}/data/tokenise.{{part}}.{{split}}.log",
+    wildcard_constraints:
+        part=TOKENISE["pair"],
+    conda:
+        CONDA_ENV
+    resources:
+        **DATA_RESOURCES,
     shell:
         "mtseq tokenise --inputs {input.en} {input.de} --langs en de --outputs {output.en} {output.de} > {log} 2>&1"
 
@@ -45,13 +51,15 @@ rule tokenise_mono:
         f"{ROOT}/raw/{{part}}.{{split}}.{{lang}}",
     output:
         f"{ROOT}/tok/{{part}}.{{split}}.{{lang}}",
+    log:
+        f"{LOGS}/data/tokenise.{{part}}.{{split}}.{{lang}}.log",
     wildcard_constraints:
         part=TOKENISE["single"],
         lang="en|de",
+    conda:
+        CONDA_ENV
     resources:
         **DATA_RESOURCES,
-    log:
-        f"{LOGS}/data/tokenise.{{part}}.{{split}}.{{lang}}.log",
     shell:
         "mtseq tokenise --inputs {input} --langs {wildcards.lang} --outputs {output} > {log} 2>&1"
 
@@ -64,13 +72,15 @@ rule linearise:
         lin=f"{ROOT}/trees/{{bank}}.{{split}}.lin",
         clean=f"{ROOT}/trees/{{bank}}.{{split}}.mrg",
         stats=f"{ROOT}/trees/{{bank}}.{{split}}.stats.json",
+    log:
+        f"{LOGS}/data/linearise.{{bank}}.{{split}}.log",
     wildcard_constraints:
         bank="parse|silver",
         split="train|valid|test",
+    conda:
+        CONDA_ENV
     resources:
         **DATA_RESOURCES,
-    log:
-        f"{LOGS}/data/linearise.{{bank}}.{{split}}.log",
     shell:
         "mtseq linearise --trees {input} --tokens {output.tokens} --lin {output.lin}"
         " --clean {output.clean} --stats {output.stats} > {log} 2>&1"
@@ -82,15 +92,17 @@ rule vocab:
         params=data_section("data.vocab"),
     output:
         f"{ROOT}/vocab/{{name}}.txt",
+    log:
+        f"{LOGS}/data/vocab.{{name}}.log",
     wildcard_constraints:
         name="en|de|lin",
+    conda:
+        CONDA_ENV
+    resources:
+        **DATA_RESOURCES,
     params:
         max_size=config["data"]["vocab"]["max_size"],
         min_count=config["data"]["vocab"]["min_count"],
-    resources:
-        **DATA_RESOURCES,
-    log:
-        f"{LOGS}/data/vocab.{{name}}.log",
     shell:
         "mtseq vocab --inputs {input.files} --out {output} --max-size {params.max_size}"
         " --min-count {params.min_count} > {log} 2>&1"
@@ -102,16 +114,18 @@ if config["data"]["source"] == "fetch":
     rule fetch:
         output:
             f"{ROOT}/download/{{name}}",
+        log:
+            f"{LOGS}/data/fetch.{{name}}.log",
         wildcard_constraints:
             name=FETCH_KEYS,
+        retries: 2
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
         params:
             url=lambda wc: config["fetch"][wc.name]["url"],
             sha256=lambda wc: pipeline.sha256_arg(config, wc.name),
-        resources:
-            **DATA_RESOURCES,
-        log:
-            f"{LOGS}/data/fetch.{{name}}.log",
-        retries: 2
         shell:
             "mtseq fetch --url {params.url} {params.sha256} --out {output} > {log} 2>&1"
 
@@ -121,33 +135,39 @@ if config["data"]["source"] == "fetch":
         output:
             en=f"{ROOT}/raw/translate.{{split}}.en",
             de=f"{ROOT}/raw/translate.{{split}}.de",
+        log:
+            f"{LOGS}/data/prepare.translate.{{split}}.log",
         wildcard_constraints:
             split=r"(train|valid|test)(\.(en-de|de-en))?",
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
         params:
+            root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
             en=lambda wc: pipeline.translate_sources(config, wc.split)["en"]["read"],
             de=lambda wc: pipeline.translate_sources(config, wc.split)["de"]["read"],
             args=lambda wc: pipeline.translate_args(config, wc.split),
-        resources:
-            **DATA_RESOURCES,
-        log:
-            f"{LOGS}/data/prepare.translate.{{split}}.log",
         shell:
-            "mtseq prepare parallel --en {params.en:q} --de {params.de:q} {params.args} --out-root {ROOT} > {log} 2>&1"
+            "mtseq prepare parallel --en {params.en:q} --de {params.de:q} {params.args} --out-root {params.root} > {log} 2>&1"
 
     rule prepare_trees:
         input:
             lambda wc: pipeline.trees_downloads(config),
         output:
             [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
-        params:
-            source=lambda wc: pipeline.trees_source_args(config),
-            splits=lambda wc: pipeline.ptb_split_args(config),
-        resources:
-            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/prepare.trees.log",
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
+        params:
+            root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
+            source=lambda wc: pipeline.trees_source_args(config),
+            splits=lambda wc: pipeline.ptb_split_args(config),
         shell:
-            "mtseq prepare {params.source} --out-root {ROOT} {params.splits} > {log} 2>&1"
+            "mtseq prepare {params.source} --out-root {params.root} {params.splits} > {log} 2>&1"
 
     rule prepare_caption:
         input:
@@ -156,19 +176,22 @@ if config["data"]["source"] == "fetch":
             en=f"{ROOT}/raw/caption.{{split}}.en",
             img=f"{ROOT}/raw/caption.{{split}}.img",
             npy=f"{ROOT}/raw/caption.{{split}}.npy",
+        log:
+            f"{LOGS}/data/prepare.caption.{{split}}.log",
         wildcard_constraints:
             split="train|valid|test",
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
         params:
+            root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
             ann=lambda wc: pipeline.caption_sources(config, wc.split)["annotations"]["read"],
             features=lambda wc: pipeline.caption_sources(config, wc.split)["features"]["read"],
             ids=lambda wc: pipeline.caption_sources(config, wc.split)["ids"]["read"],
-        resources:
-            **DATA_RESOURCES,
-        log:
-            f"{LOGS}/data/prepare.caption.{{split}}.log",
         shell:
             "mtseq prepare coco --annotations {params.ann:q} --features {params.features:q} --ids {params.ids:q}"
-            " --split {wildcards.split} --out-root {ROOT} > {log} 2>&1"
+            " --split {wildcards.split} --out-root {params.root} > {log} 2>&1"
 
     rule prepare_mono:
         input:
@@ -176,15 +199,18 @@ if config["data"]["source"] == "fetch":
             params=data_section("data.prepare.mono") if config["data"]["prepare"].get("mono") else [],
         output:
             [f"{ROOT}/raw/mono.{split}.{{lang}}{doc}" for split in ("train", "valid", "test") for doc in ("", ".doc")],
-        wildcard_constraints:
-            lang="en|de",
-        params:
-            read=lambda wc: pipeline.mono_sources(config, wc.lang)["read"],
-            args=pipeline.mono_args(config),
-        resources:
-            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/prepare.mono.{{lang}}.log",
+        wildcard_constraints:
+            lang="en|de",
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
+        params:
+            root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
+            read=lambda wc: pipeline.mono_sources(config, wc.lang)["read"],
+            args=pipeline.mono_args(config),
         shell:
             "mtseq prepare mono --inputs {params.read:q} --lang {wildcards.lang} {params.args}"
-            " --out-root {ROOT} > {log} 2>&1"
+            " --out-root {params.root} > {log} 2>&1"

@@ -9,17 +9,20 @@ rule evaluate:
         params=section("decode"),
     output:
         f"{RUN}/metrics.json",
-    params:
-        out=lambda wc: f"{RESULTS}/runs/{wc.setting}/{wc.cell}/seed{wc.seed}",
-    wildcard_constraints:
-        seed=r"\d+",
-    threads: 1
     log:
         f"{LOGS}/evaluate/{{setting}}/{{cell}}/seed{{seed}}.log",
     benchmark:
         f"{LOGS}/evaluate/{{setting}}/{{cell}}/seed{{seed}}.bench.tsv"
+    wildcard_constraints:
+        seed=r"\d+",
+    conda:
+        CONDA_ENV
+    threads: 1
+    params:
+        root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
+        out=lambda wc: f"{RESULTS}/runs/{wc.setting}/{wc.cell}/seed{wc.seed}",
     shell:
-        "mtseq evaluate --run {params.out} --config {input.params} --data {ROOT} --status-fd 3 3>&2 > {log} 2>&1"
+        "mtseq evaluate --run {params.out} --config {input.params} --data {params.root} --status-fd 3 3>&2 > {log} 2>&1"
 
 
 rule aggregate:
@@ -34,5 +37,10 @@ rule aggregate:
         markdown=f"{RESULTS}/summary.md",
     log:
         f"{LOGS}/aggregate.log",
+    conda:
+        CONDA_ENV
+    params:
+        root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
+        results=lambda wc: RESULTS,
     shell:
-        "mtseq aggregate --config {input.params} --results {RESULTS} --data {ROOT} > {log} 2>&1"
+        "mtseq aggregate --config {input.params} --results {params.results} --data {params.root} > {log} 2>&1"

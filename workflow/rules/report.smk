@@ -9,7 +9,9 @@ rule plot:
         summary=f"{RESULTS}/summary.csv",
     output:
         curves=[
-            report(p, caption="../report/sensitivity_plot.rst", category="Sensitivity", labels={"figure": Path(p).stem})
+            report(
+                p, caption="../report/sensitivity_plot.rst", category="Sensitivity", labels={"figure": Path(p).stem}
+            )
             for p in PLOTS["curve"]
         ],
         heatmaps=[
@@ -17,11 +19,13 @@ rule plot:
             for p in PLOTS["heatmap"]
         ],
         overview=report(PLOTS["overview"][0], caption="../report/overview.rst", category="Overview"),
-    params:
-        paper="--paper-builtin" if config["report"]["paper_points"] else "",
-        out=f"{RESULTS}/plots",
     log:
         f"{LOGS}/plot.log",
+    conda:
+        CONDA_ENV
+    params:
+        paper="--paper-builtin" if config["report"]["paper_points"] else "",
+        out=lambda wc, output: str(Path(output.overview).parent),
     shell:
         "mtseq plot --sensitivity {input.sensitivity} --summary {input.summary} --out {params.out}"
         " {params.paper} > {log} 2>&1"
@@ -39,6 +43,10 @@ rule tables:
             f"{RESULTS}/report/sensitivity.csv", caption="../report/sensitivity_csv.rst", category="Tables"
         ),
         markdown=report(f"{RESULTS}/report/summary.md", caption="../report/summary.rst", category="Overview"),
+    log:
+        f"{LOGS}/tables.log",
+    conda:
+        CONDA_ENV
     shell:
         "cp {input.summary} {output.summary} && cp {input.sensitivity} {output.sensitivity}"
-        " && cp {input.markdown} {output.markdown}"
+        " && cp {input.markdown} {output.markdown} 2> {log}"

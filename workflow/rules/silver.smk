@@ -14,12 +14,14 @@ if "silver" in config["data"]["parts"]:
         output:
             shards=[str(SILVER_LAY.silver_pool(k)) for k in SILVER_SHARDS],
             stats=str(SILVER_LAY.silver_pool_stats()),
-        params:
-            args=pipeline.silver_args(config, "pool"),
-        resources:
-            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/silver.pool.log",
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
+        params:
+            args=pipeline.silver_args(config, "pool"),
         shell:
             "mtseq silver pool --inputs {input.files} --out {output.shards} {params.args}"
             " --stats {output.stats} > {log} 2>&1"
@@ -31,17 +33,19 @@ if "silver" in config["data"]["parts"]:
         output:
             trees=str(SILVER_LAY.silver_parsed("{parser}", "{shard}")),
             stats=str(SILVER_LAY.silver_parse_stats("{parser}", "{shard}")),
+        log:
+            f"{LOGS}/data/silver.parse.{{parser}}.{{shard}}.log",
         wildcard_constraints:
             parser="|".join(map(re.escape, SILVER_PARSERS)),
             shard=r"\d+",
-        params:
-            model=lambda wc: SILVER["parse"]["parsers"][wc.parser],
-            batch_size=SILVER["parse"]["batch_size"],
+        conda:
+            CONDA_ENV
         resources:
             **pipeline.data_resources(config, runtime=SILVER["parse"]["runtime"]),
             gpu=1 if SILVER["parse"]["gpu"] else 0,
-        log:
-            f"{LOGS}/data/silver.parse.{{parser}}.{{shard}}.log",
+        params:
+            model=lambda wc: SILVER["parse"]["parsers"][wc.parser],
+            batch_size=SILVER["parse"]["batch_size"],
         shell:
             "mtseq silver parse --model {params.model:q} --tokens {input.tokens} --out {output.trees}"
             " --stats {output.stats} --batch-size {params.batch_size} --no-progress > {log} 2>&1"
@@ -54,14 +58,16 @@ if "silver" in config["data"]["parts"]:
         output:
             trees=str(SILVER_LAY.silver_agreed("{shard}")),
             stats=str(SILVER_LAY.silver_agree_stats("{shard}")),
-        wildcard_constraints:
-            shard=r"\d+",
-        params:
-            min_f1=SILVER["agree"]["min_f1"],
-        resources:
-            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/silver.agree.{{shard}}.log",
+        wildcard_constraints:
+            shard=r"\d+",
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
+        params:
+            min_f1=SILVER["agree"]["min_f1"],
         shell:
             "mtseq silver agree --a {input.a} --b {input.b} --out {output.trees} --stats {output.stats}"
             " --min-f1 {params.min_f1} > {log} 2>&1"
@@ -74,12 +80,14 @@ if "silver" in config["data"]["parts"]:
         output:
             trees=str(SILVER_LAY.treebank_source("train", "silver")),
             stats=str(SILVER_LAY.silver_resample_stats()),
-        params:
-            args=pipeline.silver_args(config, "resample"),
-        resources:
-            **DATA_RESOURCES,
         log:
             f"{LOGS}/data/silver.resample.log",
+        conda:
+            CONDA_ENV
+        resources:
+            **DATA_RESOURCES,
+        params:
+            args=pipeline.silver_args(config, "resample"),
         shell:
             "mtseq silver resample --trees {input.trees} --reference {input.reference} {params.args}"
             " --out {output.trees} --stats {output.stats} > {log} 2>&1"

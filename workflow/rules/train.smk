@@ -1,23 +1,11 @@
 # Training: one job per grid cell x seed, a thin shell around `mtseq train`.
 # The log takes stdout and stderr; fd 3 is the terminal, where a status line (done/total, tok/s,
 # ETA) appears at growing intervals (mtseq.progress).
-
-from mtseq.analysis import grid as _grid
-
-CELLS = _grid.expand_grid(config["grid"])
-RESULTS = config["results"]
-RUN = f"{RESULTS}/runs/{{setting}}/{{cell}}/seed{{seed}}"
-RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by settings trains once
-
+# --overwrite: Snakemake reruns a training only when its data or config section changed, so a run
+# of another fingerprint in its directory is obsolete (without it `dvc exp run -S train.lr=...` or
+# new data stopped with "delete it or pass --overwrite"); the same fingerprint still resumes.
 
 TRAIN_RESOURCES = pipeline.train_resources(config)
-
-
-def cell(wc):
-    found = _grid.find_cell(CELLS, wc.setting, wc.cell)
-    if found is None:
-        raise ValueError(f"no grid cell {wc.setting}/{wc.cell} in the config")
-    return found
 
 
 rule train:
@@ -27,21 +15,24 @@ rule train:
     output:
         train_json=f"{RUN}/train.json",
         model=f"{RUN}/model.pt",
-    params:
-        reference=lambda wc: cell(wc).reference,
-        ratios=lambda wc: pipeline.ratio_args(cell(wc).ratios, cell(wc).reference),
-        out=lambda wc: f"{RESULTS}/runs/{wc.setting}/{wc.cell}/seed{wc.seed}",
-        nproc=pipeline.nproc_arg(config),
-    wildcard_constraints:
-        seed=r"\d+",
-    threads: config["train"]["threads"]
-    resources:
-        **TRAIN_RESOURCES,
     log:
         f"{LOGS}/train/{{setting}}/{{cell}}/seed{{seed}}.log",
     benchmark:
         f"{LOGS}/train/{{setting}}/{{cell}}/seed{{seed}}.bench.tsv"
+    wildcard_constraints:
+        seed=r"\d+",
+    conda:
+        CONDA_ENV
+    threads: config["train"]["threads"]
+    resources:
+        **TRAIN_RESOURCES,
+    params:
+        root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
+        reference=lambda wc: cell(wc).reference,
+        ratios=lambda wc: pipeline.ratio_args(cell(wc).ratios, cell(wc).reference),
+        out=lambda wc: f"{RESULTS}/runs/{wc.setting}/{wc.cell}/seed{wc.seed}",
+        nproc=pipeline.nproc_arg(config),
     shell:
         "mtseq train --config {input.params} --setting {wildcards.setting} --cell {wildcards.cell}"
-        " --reference {params.reference} {params.ratios} --seed {wildcards.seed} --data {ROOT}"
-        " --out {params.out}{params.nproc} --status-fd 3 3>&2 > {log} 2>&1"
+        " --reference {params.reference} {params.ratios} --seed {wildcards.seed} --data {params.root}"
+        " --out {params.out}{params.nproc} --overwrite --status-fd 3 3>&2 > {log} 2>&1"

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from mtseq.analysis.grid import AUX_SEP, BASELINE, Cell, find_cell, parse_cell_id, unique_run_dirs
 from mtseq.analysis.inference import FAMILY_COLUMNS, study_inference
 from mtseq.analysis.pvalues import setting_pvalues
 from mtseq.analysis.runs import Run, load_runs
@@ -29,6 +28,7 @@ from mtseq.analysis.stats import seed_stats
 from mtseq.analysis.summary import best_cells, summary_markdown
 from mtseq.errors import MtseqError
 from mtseq.evaluate.significance import DEFAULT_SAMPLES
+from mtseq.grid import AUX_SEP, BASELINE, Cell, find_cell, parse_cell_id, unique_run_dirs
 from mtseq.io import atomic_open, write_json
 
 ID_COLUMNS = ["setting", "cell", "reference", "tasks", "aux"]

@@ -175,8 +175,8 @@ def real_aa(summaries: list[pd.DataFrame], setting: str | None = None, metric: s
     """
     from itertools import combinations
 
-    from mtseq.analysis.grid import BASELINE
     from mtseq.analysis.stats import reference_metric
+    from mtseq.grid import BASELINE
 
     frames = [s for s in summaries if not s.empty]
     if not frames:

@@ -39,9 +39,9 @@ import pandas as pd
 from scipy import optimize
 from scipy import stats as st
 
-from mtseq.analysis.grid import BASELINE
 from mtseq.analysis.stats import main_metric
 from mtseq.errors import MtseqError
+from mtseq.grid import BASELINE
 
 ALPHA = 0.05
 POWER = 0.8

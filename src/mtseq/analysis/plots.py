@@ -36,9 +36,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from mtseq.analysis.grid import AUX_SEP, BASELINE, aux_ratio, format_ratio  # noqa: E402
 from mtseq.analysis.stats import higher_is_better, main_metric, reference_metric  # noqa: E402
 from mtseq.errors import MtseqError  # noqa: E402
+from mtseq.grid import AUX_SEP, BASELINE, aux_ratio, format_ratio  # noqa: E402
 from mtseq.io import atomic_path, read_csv  # noqa: E402
 
 FORMATS = ("png", "svg")

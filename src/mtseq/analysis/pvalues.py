@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from mtseq.analysis.grid import BASELINE
 from mtseq.analysis.runs import Run, hyp_path, parse_stats_path
 from mtseq.analysis.stats import main_metric
 from mtseq.errors import MtseqError
@@ -38,6 +37,7 @@ from mtseq.evaluate.significance import (
     paired_bootstrap,
 )
 from mtseq.evaluate.textmetrics import read_references, task_lang, task_references
+from mtseq.grid import BASELINE
 from mtseq.io import read_lines
 from mtseq.tasks import get_task
 

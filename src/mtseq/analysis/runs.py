@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mtseq.analysis.grid import parse_run_dir
 from mtseq.errors import MtseqError
+from mtseq.grid import parse_run_dir
 from mtseq.io import check_input_file
 
 

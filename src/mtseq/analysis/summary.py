@@ -14,8 +14,8 @@ import math
 
 import pandas as pd
 
-from mtseq.analysis.grid import AUX_SEP, BASELINE, format_ratio, key_tasks
 from mtseq.analysis.stats import higher_is_better, main_metric, reference_metric
+from mtseq.grid import AUX_SEP, BASELINE, format_ratio, key_tasks
 
 
 def _fmt(x, digits: int = 2) -> str:

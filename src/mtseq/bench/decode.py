@@ -21,15 +21,14 @@ import torch
 
 from mtseq.bench.memory import self_peak_rss_mb
 from mtseq.bench.results import fmt, markdown_table, pct
+from mtseq.bench.train import BareSeq2Seq
+from mtseq.config import fill_section
 from mtseq.decode.beam import beam_search, make_sources, translate
-from mtseq.decode.defaults import decode_config
 from mtseq.errors import MtseqError
 from mtseq.layout import Layout
-from mtseq.model import MultiTaskModel, build_model, model_config
+from mtseq.model import MultiTaskModel, build_model
 from mtseq.tasks import get_task
 from mtseq.text.vocab import BOS_ID, EOS_ID, PAD_ID
-from mtseq.train.bench import BareSeq2Seq
-from mtseq.train.defaults import train_config
 from mtseq.train.examples import Ragged, TaskData, load_task, load_vocabs
 from mtseq.train.mixing import Mixer
 from mtseq.train.run import resolve_device
@@ -161,11 +160,11 @@ def bench_decode(
     t = get_task(task)
     if t.source == "img":
         raise MtseqError(f"bench decode needs a text-to-text task, not {task} (image source)")
-    mcfg = model_config(config.get("model"))
+    mcfg = fill_section("model", config.get("model"))
     if mcfg["attention"]:
         raise MtseqError("bench decode compares against a bare loop without attention: use model.attention false")
-    dcfg = decode_config(config.get("decode"))
-    tcfg = train_config({**config.get("train", {}), "updates": max(int(train_updates), 1)})
+    dcfg = fill_section("decode", config.get("decode"))
+    tcfg = fill_section("train", {**config.get("train", {}), "updates": max(int(train_updates), 1)})
     torch.set_num_threads(tcfg["threads"])
     device = resolve_device(tcfg["device"])
     if data:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mtseq.analysis.grid import expand_grid
 from mtseq.config import load_config
 from mtseq.errors import MtseqError
+from mtseq.grid import expand_grid
 from mtseq.pipeline import data_root
 
 

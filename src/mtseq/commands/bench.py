@@ -124,8 +124,8 @@ def _finish(args: argparse.Namespace, title: str, result: dict, report: str, tab
 
 def run_train(args: argparse.Namespace) -> None:
     from mtseq.bench.results import machine
+    from mtseq.bench.train import bench_train, format_report, to_markdown
     from mtseq.config import load_config
-    from mtseq.train.bench import bench_train, format_report, to_markdown
     from mtseq.train.mixing import parse_ratios
 
     info = machine()  # the load average before the run

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from mtseq.analysis.grid import expand_grid, format_ratio, unique_run_dirs
 from mtseq.config import load_config
+from mtseq.grid import expand_grid, format_ratio, unique_run_dirs
 
 
 def register(subparsers) -> None:

@@ -11,9 +11,9 @@ import argparse
 import json
 from pathlib import Path
 
-from mtseq.fetch.prepare import DEFAULT_PTB_SPLITS, parse_range, prepare_multi30k, prepare_ptb_sample
-from mtseq.fetch.wsj import DEFAULT_SECTIONS
-from mtseq.layout import Layout
+from mtseq.config import schema_default
+from mtseq.fetch.prepare import parse_range, prepare_multi30k, prepare_ptb_sample
+from mtseq.layout import SPLITS, Layout
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,12 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     t.add_argument("--source", type=Path, required=True, help="treebank.zip, or a folder holding wsj_*.mrg")
     t.add_argument("--out-root", type=Path, required=True, help="corpus root, e.g. data/multi30k")
-    for split, (lo, hi) in DEFAULT_PTB_SPLITS.items():
+    for split in SPLITS:  # defaults: the schema's data.prepare.trees.<split>
         t.add_argument(
             f"--{split}",
-            default=f"{lo}-{hi}",
+            default=schema_default(f"data.prepare.trees.{split}"),
             metavar="A-B",
-            help=f"file numbers of the {split} split, inclusive (default {lo}-{hi})",
+            help=f"file numbers of the {split} split, inclusive (default %(default)s)",
         )
     t.set_defaults(func=run_ptb_sample)
 
@@ -73,9 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     w.add_argument("--root", required=True, help="the folder of section folders 00-24 (treebank_3/parsed/mrg/wsj)")
     w.add_argument("--out-root", type=Path, required=True)
-    for split, (lo, hi) in DEFAULT_SECTIONS.items():
-        default = f"{lo:02d}-{hi:02d}" if hi > lo else f"{lo:02d}"
-        w.add_argument(f"--{split}", default=default, metavar="SS[-SS]", help=f"sections (default {default})")
+    for split in SPLITS:
+        default = schema_default(f"data.prepare.trees.sections.{split}")
+        w.add_argument(f"--{split}", default=default, metavar="SS[-SS]", help="sections (default %(default)s)")
     w.set_defaults(func=run_wsj)
 
     c = kinds.add_parser(
@@ -102,10 +102,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--inputs", nargs="+", required=True, metavar="SOURCE", help="plain or .gz text, one sentence a line"
     )
     o.add_argument("--lang", choices=("en", "de"), required=True)
-    o.add_argument("--fraction", type=float, default=0.1, help="share of units for training (default 0.1)")
-    o.add_argument("--seed", type=int, default=1)
-    o.add_argument("--valid", type=int, default=3000, help="held-out units for validation (default 3000)")
-    o.add_argument("--test", type=int, default=3000, help="held-out units for test (default 3000)")
+    mono = "data.prepare.mono"  # the flags' defaults are that section's, in the schema
+    o.add_argument(
+        "--fraction",
+        type=float,
+        default=schema_default(f"{mono}.fraction"),
+        help="share of units for training (default %(default)s)",
+    )
+    o.add_argument("--seed", type=int, default=schema_default(f"{mono}.seed"))
+    o.add_argument(
+        "--valid",
+        type=int,
+        default=schema_default(f"{mono}.valid"),
+        help="held-out units for validation (default %(default)s)",
+    )
+    o.add_argument(
+        "--test", type=int, default=schema_default(f"{mono}.test"), help="held-out units for test (default %(default)s)"
+    )
     o.add_argument("--documents", action="store_true", help="blank lines separate documents; sample documents")
     o.add_argument("--out-root", type=Path, required=True)
     o.set_defaults(func=run_mono)
@@ -122,7 +135,7 @@ def run_multi30k(args: argparse.Namespace) -> None:
 
 def run_ptb_sample(args: argparse.Namespace) -> None:
     layout = Layout(args.out_root)
-    ranges = {split: parse_range(getattr(args, split)) for split in DEFAULT_PTB_SPLITS}
+    ranges = {split: parse_range(getattr(args, split)) for split in SPLITS}
     stats = prepare_ptb_sample(args.source, layout, ranges)
     print(
         "ptb-sample: "
@@ -148,7 +161,7 @@ def run_wsj(args: argparse.Namespace) -> None:
     from mtseq.fetch.wsj import prepare_wsj
 
     layout = Layout(args.out_root)
-    stats = prepare_wsj(args.root, layout, {split: getattr(args, split) for split in DEFAULT_SECTIONS})
+    stats = prepare_wsj(args.root, layout, {split: getattr(args, split) for split in SPLITS})
     print(
         "wsj: "
         + ", ".join(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mtseq.config import schema_default
+
 
 def _size(text: str) -> int | None:
     if text == "max":
@@ -25,9 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     o = steps.add_parser("pool", help="the sentences to parse: distinct, at most --max-words words, in shards")
     o.add_argument("--inputs", type=Path, nargs="+", required=True, help="tokenised English, one sentence a line")
     o.add_argument("--out", type=Path, nargs="+", required=True, help="out: one file per shard (round-robin)")
-    o.add_argument("--max-words", type=int, default=70, help="longest sentence kept (default 70)")
+    o.add_argument(
+        "--max-words",
+        type=int,
+        default=schema_default("data.silver.pool.max_words"),
+        help="longest sentence kept (default %(default)s)",
+    )
     o.add_argument("--size", type=_size, default=None, help="sentences to draw (seeded), or 'max' (default: all)")
-    o.add_argument("--seed", type=int, default=1)
+    o.add_argument("--seed", type=int, default=schema_default("data.silver.pool.seed"))
     o.add_argument("--stats", type=Path, help="out: counts as JSON")
     o.set_defaults(func=run_pool)
 
@@ -35,7 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--model", required=True, help="benepar model name (benepar_en3) or path of a saved model")
     s.add_argument("--tokens", type=Path, required=True, help="tokenised sentences, one a line")
     s.add_argument("--out", type=Path, required=True, help="out: one-line PTB trees, aligned with --tokens")
-    s.add_argument("--batch-size", type=int, default=32, help="sentences per benepar batch (default 32)")
+    s.add_argument(
+        "--batch-size",
+        type=int,
+        default=schema_default("data.silver.parse.batch_size"),
+        help="sentences per benepar batch (default %(default)s)",
+    )
     s.add_argument("--language-code", default="en", help="benepar language code (default en)")
     s.add_argument("--stats", type=Path, help="out: counts and speed as JSON")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -46,7 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--b", type=Path, required=True, help="parser B's trees of the same sentences")
     a.add_argument("--out", type=Path, required=True, help="out: the agreed trees, one a line")
     a.add_argument("--stats", type=Path, required=True, help="out: agreement statistics as JSON")
-    a.add_argument("--min-f1", type=float, default=100.0, help="least sentence F1 to keep (default 100: exact)")
+    a.add_argument(
+        "--min-f1",
+        type=float,
+        default=schema_default("data.silver.agree.min_f1"),
+        help="least sentence F1 to keep (default %(default)s; 100: exact)",
+    )
     a.set_defaults(func=run_agree)
 
     r = steps.add_parser("resample", help="draw trees to match a reference (WSJ) sentence-length distribution")
@@ -56,7 +73,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--seed", type=int, required=True)
     r.add_argument("--out", type=Path, required=True, help="out: the drawn trees, in pool order")
     r.add_argument("--stats", type=Path, required=True, help="out: target vs achieved histogram and distances")
-    r.add_argument("--bucket-width", type=int, default=1, help="sentence lengths per histogram bucket (default 1)")
+    r.add_argument(
+        "--bucket-width",
+        type=int,
+        default=schema_default("data.silver.resample.bucket_width"),
+        help="sentence lengths per histogram bucket (default %(default)s)",
+    )
     r.add_argument("--no-duplicates", action="store_true", help="fall short rather than draw a sentence twice")
     r.set_defaults(func=run_resample)
 

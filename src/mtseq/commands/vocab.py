@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mtseq.config import schema_default
 from mtseq.errors import MtseqError
 from mtseq.io import read_lines
 from mtseq.text.vocab import Vocab
@@ -14,8 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("vocab", help="build a vocabulary (specials first, most frequent next)")
     p.add_argument("--inputs", nargs="+", type=Path, required=True, help="tokenised training files")
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--max-size", type=int, default=50000)
-    p.add_argument("--min-count", type=int, default=1)
+    p.add_argument("--max-size", type=int, default=schema_default("data.vocab.max_size"))
+    p.add_argument("--min-count", type=int, default=schema_default("data.vocab.min_count"))
     p.set_defaults(func=run)
 
 

@@ -1,12 +1,9 @@
 """Decoding: batched beam search (greedy for beam 1) and teacher-forced perplexity."""
 
 from mtseq.decode.beam import Sources, beam_search, decode_batch, greedy, make_sources, translate
-from mtseq.decode.defaults import DECODE_DEFAULTS, decode_config
 from mtseq.decode.perplexity import perplexity, split_perplexity
 
 __all__ = [
-    "DECODE_DEFAULTS",
-    "decode_config",
     "Sources",
     "beam_search",
     "decode_batch",

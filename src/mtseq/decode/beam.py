@@ -94,7 +94,7 @@ def length_penalty(lengths: torch.Tensor, alpha: float, norm: str = "power") -> 
 
 
 @torch.no_grad()
-def greedy(model: MultiTaskModel, task: str, sources: Sources, max_len: int = 80, scores: bool = True):
+def greedy(model: MultiTaskModel, task: str, sources: Sources, max_len: int, scores: bool = True):
     """Most probable next token at each step; returns (</s>-terminated id lists, summed log-probs).
 
     With ``scores=False`` the argmax is taken on the logits (the same token) and no softmax is
@@ -128,10 +128,10 @@ def beam_search(
     model: MultiTaskModel,
     task: str,
     sources: Sources,
-    beam: int = 5,
-    alpha: float = 1.0,
-    max_len: int = 80,
-    norm: str = "power",
+    beam: int,
+    alpha: float,
+    max_len: int,
+    norm: str,
 ):
     """Best hypothesis per source by normalised score; returns (</s>-terminated id lists, raw log-probs)."""
     model.eval()
@@ -188,13 +188,16 @@ def translate(
     model: MultiTaskModel,
     task: str,
     sources,
-    beam: int = 5,
-    length_penalty: float = 1.0,
-    max_len: int = 80,
-    batch_size: int = 64,
-    norm: str = "power",
+    beam: int,
+    length_penalty: float,
+    max_len: int,
+    batch_size: int,
+    norm: str,
 ) -> list[list[int]]:
     """Decode every source of ``task``: token-id lists, or a float array [n, dim] for image tasks.
+
+    The settings are the config's ``decode`` section (``mtseq.config.fill_section("decode", ...)``
+    fills its defaults); they have none here, so the schema is the one place a default is spelled.
 
     Returns one id list per source, in input order, without the final </s>.
     Sources are decoded in batches of similar length.

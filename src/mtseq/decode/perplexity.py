@@ -15,7 +15,7 @@ from mtseq.train.examples import TaskData, load_task, load_vocabs
 
 
 @torch.no_grad()
-def perplexity(model: MultiTaskModel, task: str, data: TaskData, batch_size: int = 64, autocast: bool = False) -> float:
+def perplexity(model: MultiTaskModel, task: str, data: TaskData, batch_size: int, autocast: bool = False) -> float:
     """Perplexity of ``model`` on every example of ``data`` (dropout off; training mode restored)."""
     device = next(model.parameters()).device
     was_training = model.training
@@ -34,7 +34,7 @@ def perplexity(model: MultiTaskModel, task: str, data: TaskData, batch_size: int
 
 
 def split_perplexity(
-    model: MultiTaskModel, task: str, data_dir: str | Path, split: str = "valid", batch_size: int = 64
+    model: MultiTaskModel, task: str, data_dir: str | Path, split: str = "valid", *, batch_size: int
 ) -> float:
     """Perplexity on one split of a corpus in the standard layout (vocabularies from ``data_dir``)."""
     layout = Layout(data_dir)

@@ -116,6 +116,8 @@ class RunEvaluator:
             beam=self.cfg["beam"],
             length_penalty=self.cfg["length_penalty"],
             max_len=self.cfg["max_len"],
+            batch_size=self.cfg["batch_size"],
+            norm=self.cfg["length_norm"],
         )
         vocab = self.vocabs[get_task(task).target]
         return [vocab.decode(seq) for seq in ids]
@@ -126,7 +128,7 @@ class RunEvaluator:
     def task_split(self, task_name: str, split: str, decode: bool = True) -> dict:
         task = get_task(task_name)
         data = load_task(self.layout, task, split, self.vocabs)
-        scores: dict = {"ppl": perplexity(self.model, task_name, data), "examples": len(data)}
+        scores: dict = {"ppl": perplexity(self.model, task_name, data, self.cfg["batch_size"]), "examples": len(data)}
         if not decode:
             return scores
         files = task.files(self.layout, split)

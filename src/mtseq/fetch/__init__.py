@@ -12,7 +12,7 @@ treebank by section), ``coco`` (captions + supplied features), ``mono`` (the see
 from mtseq.fetch.archive import read_sgm, unpack
 from mtseq.fetch.download import fetch
 from mtseq.fetch.prepare import (
-    DEFAULT_PTB_SPLITS,
+    default_ptb_splits,
     prepare_multi30k,
     prepare_parallel,
     prepare_ptb_sample,
@@ -21,7 +21,7 @@ from mtseq.fetch.prepare import (
 from mtseq.fetch.verify import sha256_file
 
 __all__ = [
-    "DEFAULT_PTB_SPLITS",
+    "default_ptb_splits",
     "fetch",
     "prepare_multi30k",
     "prepare_parallel",

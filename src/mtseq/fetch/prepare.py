@@ -19,12 +19,18 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
+from mtseq.config import schema_default
 from mtseq.errors import MtseqError
 from mtseq.fetch.archive import read_sgm
 from mtseq.io import AtomicOutputs, check_aligned, check_input_file, decode_text, line_problem, split_lines
 from mtseq.layout import SPLITS, Layout
 
-DEFAULT_PTB_SPLITS: dict[str, tuple[int, int]] = {"train": (1, 159), "valid": (160, 179), "test": (180, 199)}
+
+def default_ptb_splits() -> dict[str, tuple[int, int]]:
+    """File-number ranges of the NLTK sample's splits when none are given: the schema's defaults."""
+    return {split: parse_range(schema_default(f"data.prepare.trees.{split}")) for split in SPLITS}
+
+
 _WSJ = re.compile(r"^wsj_(\d+)\.mrg$", re.I)
 
 
@@ -181,7 +187,7 @@ def prepare_ptb_sample(
     test 180-199); files outside every range are left out.
     """
     source = Path(source)
-    splits = _check_splits(DEFAULT_PTB_SPLITS if split_by_file is None else split_by_file)
+    splits = _check_splits(default_ptb_splits() if split_by_file is None else split_by_file)
     return write_tree_splits(_mrg_sources(source), splits, layout, source)
 
 

@@ -16,11 +16,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from mtseq.config import schema_default
 from mtseq.errors import MtseqError
 from mtseq.fetch.prepare import _check_splits, _mrg_sources, write_tree_splits
 from mtseq.layout import SPLITS, Layout
 
-DEFAULT_SECTIONS: dict[str, tuple[int, int]] = {"train": (2, 21), "valid": (22, 22), "test": (23, 23)}
 WHAT_TO_SUPPLY = (
     "set data.prepare.trees.wsj_root to your copy of the Penn Treebank WSJ (LDC99T42, licensed by the LDC): "
     "the folder holding the section folders 00-24 of wsj_SSNN.mrg files (treebank_3/parsed/mrg/wsj)"
@@ -53,7 +53,8 @@ def prepare_wsj(
     root = wsj_root(root)
     if not root.is_dir():
         raise MtseqError(f"Penn Treebank WSJ not found: {WHAT_TO_SUPPLY}", root)
-    sections = DEFAULT_SECTIONS if sections is None else sections
+    if sections is None:  # the schema's defaults (02-21, 22, 23)
+        sections = {split: schema_default(f"data.prepare.trees.sections.{split}") for split in SPLITS}
     by_split = {s: parse_sections(v) if isinstance(v, str) else tuple(v) for s, v in sections.items()}
     unknown = sorted(set(by_split) - set(SPLITS))
     if unknown:

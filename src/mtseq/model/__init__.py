@@ -7,21 +7,17 @@ decoders (many-to-one) or both (many-to-many).
 """
 
 from mtseq.model.multitask import (
-    MODEL_DEFAULTS,
     EncoderOutput,
     MultiTaskModel,
     build_model,
     load_model,
-    model_config,
     save_model,
 )
 
 __all__ = [
-    "MODEL_DEFAULTS",
     "EncoderOutput",
     "MultiTaskModel",
     "build_model",
     "load_model",
-    "model_config",
     "save_model",
 ]

@@ -20,42 +20,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mtseq.errors import ConfigError, MtseqError, describe
+from mtseq.config import fill_section
+from mtseq.errors import MtseqError, describe
 from mtseq.io import atomic_path, check_input_file
 from mtseq.model.decoder import Decoder
 from mtseq.model.encoders import EncoderOutput, ImageEncoder, TextEncoder
 from mtseq.tasks import Task, get_task
 
-MODEL_DEFAULTS = {
-    "layers": 2,
-    "hidden": 256,
-    "embed": 256,
-    "dropout": 0.2,
-    "init_range": 0.06,
-    "reverse_source": True,
-    "attention": False,
-    "attention_score": "general",  # dot | general (used when attention is on)
-}
 FORMAT = 1
 INIT_STREAM = 4  # seed-sequence stream id (batches 1, mixing 2, dropout 3)
-
-
-def model_config(cfg: dict | None) -> dict:
-    """The model section with defaults filled and values checked (names the key on error)."""
-    out = {**MODEL_DEFAULTS, **(cfg or {})}
-    unknown = sorted(set(out) - set(MODEL_DEFAULTS))
-    if unknown:
-        raise ConfigError(f"model.{unknown[0]}", "unknown key")
-    for key in ("layers", "hidden", "embed"):
-        if not isinstance(out[key], int) or out[key] < 1:
-            raise ConfigError(f"model.{key}", f"must be a positive integer, not {out[key]!r}")
-    if not 0 <= float(out["dropout"]) < 1:
-        raise ConfigError("model.dropout", f"must be in [0, 1), not {out['dropout']!r}")
-    if float(out["init_range"]) <= 0:
-        raise ConfigError("model.init_range", "must be positive")
-    if out["attention_score"] not in ("dot", "general"):
-        raise ConfigError("model.attention_score", f"must be dot or general, not {out['attention_score']!r}")
-    return out
 
 
 class MultiTaskModel(nn.Module):
@@ -68,7 +41,7 @@ class MultiTaskModel(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        self.cfg = model_config(cfg)
+        self.cfg = fill_section("model", cfg)  # the schema's defaults and checks
         self.task_names = list(tasks)
         self.tasks: dict[str, Task] = {name: get_task(name) for name in tasks}
         self.vocab_sizes = {k: int(v) for k, v in vocab_sizes.items()}
@@ -144,8 +117,8 @@ def build_model(
     feature_dim: int | None = None,
     seed: int = 0,
 ) -> MultiTaskModel:
-    """The run's model: ``cfg`` is the config's ``model`` section (defaults filled here)."""
-    return MultiTaskModel(model_config(cfg), tasks, vocab_sizes, feature_dim, seed)
+    """The run's model: ``cfg`` is the config's ``model`` section (defaults filled from the schema)."""
+    return MultiTaskModel(cfg, tasks, vocab_sizes, feature_dim, seed)
 
 
 def save_model(path: str | Path, model: MultiTaskModel, extra: dict | None = None) -> None:

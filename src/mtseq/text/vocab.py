@@ -48,7 +48,7 @@ class Vocab:
         return out
 
     @classmethod
-    def build(cls, lines: Iterable[str], max_size: int, min_count: int = 1) -> Vocab:
+    def build(cls, lines: Iterable[str], max_size: int, min_count: int) -> Vocab:
         """Most frequent tokens first; ties broken alphabetically so builds are reproducible."""
         counter: Counter[str] = Counter()
         for line in lines:

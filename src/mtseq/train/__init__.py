@@ -1,8 +1,5 @@
 """Multi-task training: data, batching, task mixing, the loop, checkpoints and run directories.
 
-Entry point: ``mtseq.train.run.train_run`` (what ``mtseq train`` calls).
+Entry point: ``mtseq.train.run.train_run`` (what ``mtseq train`` calls). The ``train`` section's
+defaults are the schema's: ``mtseq.config.fill_section("train", cfg)``.
 """
-
-from mtseq.train.defaults import TRAIN_DEFAULTS, train_config
-
-__all__ = ["TRAIN_DEFAULTS", "train_config"]

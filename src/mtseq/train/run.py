@@ -32,17 +32,17 @@ import numpy as np
 import torch
 import yaml
 
-from mtseq.analysis.grid import MAX_SEED
+from mtseq.config import fill_section
 from mtseq.errors import ConfigError, MtseqError, describe, short_repr
+from mtseq.grid import MAX_SEED, cell_id
 from mtseq.io import atomic_open, write_json
 from mtseq.layout import Layout
 from mtseq.locks import hold_run_dir
-from mtseq.model import build_model, model_config, save_model
+from mtseq.model import build_model, save_model
 from mtseq.progress import Progress, stderr_is_terminal
 from mtseq.tasks import check_setting, get_task
 from mtseq.train import distributed
 from mtseq.train.checkpoint import CheckpointDir
-from mtseq.train.defaults import train_config
 from mtseq.train.examples import TaskData, load_task, load_vocabs
 from mtseq.train.gpus import claimed_device
 from mtseq.train.mixing import Mixer
@@ -60,14 +60,35 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def default_cell(ratios: dict[str, float]) -> str:
-    """A readable cell id: ``parse_en0.01+autoencode_en0.1``, or ``baseline``."""
-    parts = [f"{t}{r:g}" for t, r in sorted(ratios.items()) if r > 0]
-    return "+".join(parts) or "baseline"
+def data_digest(layout: Layout, tasks: list[str]) -> str:
+    """SHA-256 of the training and validation files and vocabularies the run reads, names and contents.
+
+    Part of the run's fingerprint: the data path alone did not tell a run trained on old data from
+    one on regenerated data at the same path (``dvc exp run -S data...``), so a finished run, or its
+    checkpoints, would be taken up again and its old model reported with the new data (issue 14).
+    """
+    files: set[Path] = set()
+    for name in tasks:
+        task = get_task(name)
+        for split in ("train", "valid"):
+            files |= {Path(p) for p in task.files(layout, split).values()}
+        files |= {layout.vocab(side) for side in (task.source, task.target) if side != "img"}
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path.relative_to(layout.root)}\0".encode())
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            digest.update(b"\0missing")  # training reports the missing file, naming it
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def run_spec(config: dict, setting: str, reference: str, ratios: dict, seed: int, data, cell: str) -> dict:
     """What decides a run's result; its fingerprint tells a finished run from another one."""
+    tasks = [reference, *sorted(t for t, r in ratios.items() if r > 0)]
     return {
         "setting": setting,
         "cell": cell,
@@ -75,8 +96,9 @@ def run_spec(config: dict, setting: str, reference: str, ratios: dict, seed: int
         "reference": reference,
         "ratios": {t: float(r) for t, r in sorted(ratios.items()) if r > 0},
         "data": str(data),
-        "model": model_config(config.get("model")),
-        "train": train_config(config.get("train")),
+        "data_sha256": data_digest(Layout(data), tasks),
+        "model": fill_section("model", config.get("model")),
+        "train": fill_section("train", config.get("train")),
     }
 
 
@@ -201,7 +223,7 @@ def train_run(
     check_setting(setting, [reference], "--setting")  # an unknown setting is the --setting's fault
     check_setting(setting, tasks, "--ratios")
     out = Path(out)
-    cell = cell or default_cell(ratios)
+    cell = cell or cell_id(dict(sorted(ratios.items())))  # the grid's id (parse0.01), as the workflow names it
     spec = run_spec(config, setting, reference, ratios, seed, data, cell)
     digest = fingerprint(spec)
     group = distributed.start(resolve_device(spec["train"]["device"]))
@@ -241,7 +263,8 @@ def _prepare(
         if previous is None:
             out.mkdir(parents=True, exist_ok=True)
             resolved = {**config, "model": spec["model"], "train": spec["train"]}
-            resolved["run"] = {k: spec[k] for k in ("setting", "cell", "seed", "reference", "ratios", "data")}
+            keys = ("setting", "cell", "seed", "reference", "ratios", "data", "data_sha256")
+            resolved["run"] = {k: spec[k] for k in keys}
             resolved["run"]["fingerprint"] = digest
             with atomic_open(out / "config.yaml") as fh:
                 yaml.safe_dump(resolved, fh, sort_keys=False)

@@ -30,13 +30,13 @@ from torch import nn
 from mtseq.bench.memory import run_child, self_peak_rss_mb
 from mtseq.bench.padding import padding_report
 from mtseq.bench.results import fmt, markdown_table, pct
+from mtseq.config import fill_section
 from mtseq.errors import MtseqError
 from mtseq.layout import Layout
-from mtseq.model import build_model, model_config
+from mtseq.model import build_model
 from mtseq.tasks import get_task
 from mtseq.train.batches import epoch_plan, make_batch
 from mtseq.train.checkpoint import CheckpointDir
-from mtseq.train.defaults import train_config
 from mtseq.train.examples import Ragged, TaskData, load_task, load_vocabs
 from mtseq.train.mixing import Mixer
 from mtseq.train.run import resolve_device
@@ -159,8 +159,8 @@ def bench_train(
         raise MtseqError("the peak-RSS run of `mtseq train` needs a corpus: give --data")
     ratios = {t: r for t, r in (ratios or {}).items() if r > 0}
     tasks = [reference, *sorted(ratios)]
-    mcfg = model_config(config.get("model"))
-    tcfg = train_config({**config.get("train", {}), "updates": updates})
+    mcfg = fill_section("model", config.get("model"))
+    tcfg = fill_section("train", {**config.get("train", {}), "updates": updates})
     torch.set_num_threads(tcfg["threads"])
     device = resolve_device(tcfg["device"])
     if data:

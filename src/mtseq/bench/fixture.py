@@ -1,4 +1,4 @@
-"""A tiny fixture corpus in the standard layout, for the model/train/decode tests.
+"""A tiny fixture corpus in the standard layout, for the model/train/decode tests and benchmarks/gpu_check.py.
 
 Templated so that every task has something learnable in a few updates:
 German is English word-by-word with the verb moved to the end, trees are
@@ -109,7 +109,7 @@ def build_corpus(root: str | Path, seed: int = 0, n_train: int = 160, n_valid: i
             vocab_lines["de"] += de + cap_de
             vocab_lines["lin"] += p_lin
     for name, lines in vocab_lines.items():
-        Vocab.build(lines, max_size=1000).save(lay.vocab(name))
+        Vocab.build(lines, max_size=1000, min_count=1).save(lay.vocab(name))
     return root
 
 
