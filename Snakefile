@@ -58,6 +58,7 @@ include: "workflow/rules/silver.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/optimum.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -69,6 +70,7 @@ rule all:
         rules.aggregate.output,
         rules.plot.output,
         rules.tables.output,
+        rules.optimum.output,
     default_target: True
 
 

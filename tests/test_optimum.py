@@ -205,3 +205,30 @@ def test_command_names_a_missing_summary(tmp_path, capsys):
     assert main(["optimum", "--results", str(tmp_path), "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "summary.csv" in err and "file not found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_optimum_files_name_what_the_command_writes_and_skip_product_grids(tmp_path):
+    from mtseq.analysis.optimum_files import optimum_files
+
+    product = {
+        "seeds": [1],
+        "settings": {
+            "one_to_many": GRID["settings"]["one_to_many"],
+            "many_to_many": {
+                "reference": "translate_en_de",
+                "combine": "product",
+                "auxiliary": {"autoencode_en": [0.1, 1], "skipthought_en": [0.1, 1]},
+            },
+        },
+    }
+    files = optimum_files({"results": "R", "grid": product})
+    assert files == {"json": ["R/optimum/one_to_many.json"], "plots": ["R/plots/optimum_one_to_many.png"]}
+
+
+def test_dvc_metrics_hold_the_headline_numbers_as_strict_json():
+    from mtseq.analysis.optimum import dvc_metrics
+
+    (o,) = study_optimum(summary_frame(), expand_grid(GRID), {"draws": 300})
+    doc = dvc_metrics([o])["one_to_many"]["parse_en"]
+    assert doc["alpha_star"] == o.alpha_star and doc["choice"] in ("ratio", "baseline", "undecided")
+    json.dumps(doc, allow_nan=False)

@@ -12,7 +12,9 @@ Per setting and auxiliary key, on the reference task's main metric:
   seed-adjusted means (normal with the block model's covariance, the residual
   sd drawn from its scaled chi-square, so few seeds widen it as they should).
 - **gain**: fitted value at alpha* minus the baseline, with a t interval on the
-  block model's df. It is read off the maximum of a fitted curve, so it is
+  block model's df; ``choice`` says "ratio" when that interval lies above 0,
+  "baseline" when below (mixing at any trained ratio is no better than not
+  mixing), else "undecided". It is read off the maximum of a fitted curve, so it is
   optimistic; a confirmation on fresh seeds is the honest check.
 - **flatness**: an F test that all curve cells have the same seed-adjusted
   mean (model-free: no family decides it), and one that includes the baseline.
@@ -39,6 +41,7 @@ from scipy import stats as st
 
 from mtseq.analysis.curves import GP, CellMeans, cell_means, choose_family, gp_posterior_cov, smoother
 from mtseq.analysis.grid import BASELINE, Cell
+from mtseq.analysis.optimum_files import curve_keys
 from mtseq.analysis.stats import higher_is_better, main_metric
 from mtseq.errors import MtseqError
 
@@ -83,6 +86,7 @@ class Optimum:
     robust_low: float
     robust_high: float
     baseline_equivalent: bool
+    choice: str  # "ratio" (gain interval above 0), "baseline" (below 0) or "undecided"
     note: str = ""
     curve: dict = field(default_factory=dict, repr=False)
     points: list = field(default_factory=list, repr=False)
@@ -216,6 +220,7 @@ def analyse(
         "robust_low": 10 ** float(xg[r_lo]),
         "robust_high": 10 ** float(xg[r_hi]),
         "baseline_equivalent": bool(base_equiv),
+        "choice": "ratio" if gain - t * gain_se > 0 else ("baseline" if gain + t * gain_se < 0 else "undecided"),
         "curve": {
             "alpha": (10**xg).tolist(),
             "fit": fg.tolist(),
@@ -263,15 +268,6 @@ def _curve_cells(cells: list[Cell], setting: str, key: str) -> list[Cell]:
 
 def _has(summary: pd.DataFrame, column: str, rows: pd.DataFrame) -> bool:
     return column in summary.columns and pd.to_numeric(rows[column], errors="coerce").notna().any()
-
-
-def setting_keys(cells: list[Cell]) -> list[tuple[str, str]]:
-    """(setting, key) curves: one per auxiliary key of an ``each`` grid (a cell varying exactly that key)."""
-    out: dict[tuple[str, str], None] = {}
-    for c in cells:
-        if len(c.aux) == 1:
-            out[(c.setting, next(iter(c.aux)))] = None
-    return list(out)
 
 
 def optimum_for(
@@ -356,9 +352,7 @@ def study_optimum(summary: pd.DataFrame, cells: list[Cell], options: dict | None
     """Every (setting, key) curve of the grid that has at least two ratio points; ``product`` grids are skipped."""
     opts = {**DEFAULTS, **(options or {})}
     found = []
-    for setting, key in setting_keys(cells):
-        if len(_curve_cells(cells, setting, key)) < 2:
-            continue
+    for setting, key in curve_keys(cells):
         if setting not in set(summary["setting"]):
             continue
         found.append(optimum_for(summary, cells, setting, key, opts["delta"], opts["draws"], opts["seed"]))
@@ -375,6 +369,29 @@ def setting_json(setting: str, found: list[Optimum], options: dict) -> dict:
         {**o.row(), "hyper": o.hyper, "curve": o.curve, "points": o.points} for o in found if o.setting == setting
     ]
     return _json_safe({"setting": setting, "options": {**DEFAULTS, **options}, "curves": curves})
+
+
+METRIC_FIELDS = (
+    "choice",
+    "family",
+    "alpha_star",
+    "alpha_low",
+    "alpha_high",
+    "gain",
+    "gain_low",
+    "gain_high",
+    "gain_test",
+)
+METRIC_FIELDS += ("flat_p", "robust_low", "robust_high", "loro_rmse_quadratic", "loro_rmse_gp")
+
+
+def dvc_metrics(found: list[Optimum]) -> dict:
+    """{setting: {key: {alpha_star, its interval, gain, ...}}} for ``dvc metrics show`` (DVC reads no CSV metrics)."""
+    out: dict[str, dict] = {}
+    for o in found:
+        row = o.row()
+        out.setdefault(o.setting, {})[o.key] = {f: row[f] for f in METRIC_FIELDS}
+    return _json_safe(out)
 
 
 def _json_safe(obj):

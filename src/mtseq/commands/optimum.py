@@ -1,4 +1,7 @@
-"""``mtseq optimum``: fit the ratio curve of a finished grid -> optimum.csv, optimum/<setting>.json, plots."""
+"""``mtseq optimum``: a grid's ratio curves -> optimum.csv, optimum_metrics.json, optimum/<setting>.json, plots.
+
+Reads only ``<results>/summary.csv`` (a DVC output), so it works on a grid fetched with ``dvc pull``.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from mtseq.analysis.aggregate import write_csv
     from mtseq.analysis.grid import expand_grid
-    from mtseq.analysis.optimum import check_summary, optimum_table, setting_json, study_optimum
+    from mtseq.analysis.optimum import check_summary, dvc_metrics, optimum_table, setting_json, study_optimum
     from mtseq.analysis.optimum_plots import plot_optimum
     from mtseq.config import load_config
     from mtseq.io import read_csv, write_json
@@ -37,7 +40,8 @@ def run(args) -> int:
         paths.append(path)
         paths += plot_optimum(doc, Path(args.plots) if args.plots else results / "plots")
     write_csv(optimum_table(found), results / "optimum.csv")
-    paths.append(results / "optimum.csv")
+    write_json(results / "optimum_metrics.json", dvc_metrics(found))
+    paths += [results / "optimum.csv", results / "optimum_metrics.json"]
     for path in paths:
         print(path)
     return 0
