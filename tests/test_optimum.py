@@ -232,3 +232,28 @@ def test_dvc_metrics_hold_the_headline_numbers_as_strict_json():
     doc = dvc_metrics([o])["one_to_many"]["parse_en"]
     assert doc["alpha_star"] == o.alpha_star and doc["choice"] in ("ratio", "baseline", "undecided")
     json.dumps(doc, allow_nan=False)
+
+
+# -- Ye et al.'s mixing law on validation loss -------------------------------------
+
+
+def test_mixing_law_recovers_planted_parameters_and_predicts_a_left_out_ratio():
+    from mtseq.analysis.mixing_law import fit_law, law_loro, proportion
+
+    alpha = np.array([0.01, 0.0316, 0.1, 0.316, 1.0])
+    p = np.concatenate([[0.0], proportion(alpha)])
+    m = 2.0 + 0.5 * np.exp(-3.0 * p)
+    fit = fit_law(p, m, 1e-4 * np.eye(6))
+    assert (fit.c, fit.k, fit.t) == pytest.approx((2.0, 0.5, -3.0), abs=1e-3)
+    errors = law_loro(p, m, 1e-4 * np.eye(6))
+    assert len(errors) == 3 and np.abs(errors).max() < 1e-3  # the exact law predicts interior ratios
+
+
+def test_mixing_law_columns_in_the_study_and_its_best_ratio_is_an_end():
+    summary = summary_frame()
+    summary["translate_en_de.valid.ppl"] = np.exp(2.0 + 0.3 * np.exp(-2.0 * summary["ratio.parse_en"]))
+    summary["translate_en_de.valid.ppl"] *= np.exp(0.01 * summary["seed"])
+    (o,) = study_optimum(summary, expand_grid(GRID), {"draws": 300})
+    assert o.law_metric == "ln translate_en_de.valid.ppl"
+    assert o.law_alpha_best == pytest.approx(1.0) and o.law_beats_baseline  # loss falls with the ratio
+    assert o.law_loro_rmse < 0.01 and math.isfinite(o.law_quadratic_loro_rmse)

@@ -41,6 +41,7 @@ from scipy import stats as st
 
 from mtseq.analysis.curves import GP, CellMeans, cell_means, choose_family, gp_posterior_cov, smoother
 from mtseq.analysis.grid import BASELINE, Cell
+from mtseq.analysis.mixing_law import STEP_T, mixing_law
 from mtseq.analysis.optimum_files import curve_keys
 from mtseq.analysis.stats import higher_is_better, main_metric
 from mtseq.errors import MtseqError
@@ -88,6 +89,13 @@ class Optimum:
     baseline_equivalent: bool
     choice: str  # "ratio" (gain interval above 0), "baseline" (below 0) or "undecided"
     note: str = ""
+    # Ye et al.'s mixing law on validation loss (ln perplexity), a check on the curve (see mixing_law)
+    law_metric: str = ""
+    law_t: float = math.nan
+    law_alpha_best: float = math.nan
+    law_beats_baseline: bool | None = None
+    law_loro_rmse: float = math.nan
+    law_quadratic_loro_rmse: float = math.nan
     curve: dict = field(default_factory=dict, repr=False)
     points: list = field(default_factory=list, repr=False)
     hyper: dict = field(default_factory=dict, repr=False)
@@ -293,8 +301,9 @@ def optimum_for(
         raise MtseqError(f"setting {setting}: no runs of cell {missing[0]} in the summary")
     higher = higher_is_better(metric)
 
-    def means_of(column: str) -> CellMeans:
-        frame = rows.assign(value=rows[column])[["cell", "seed", "value"]]
+    def means_of(column: str, log: bool = False) -> CellMeans:
+        values = pd.to_numeric(rows[column], errors="coerce")
+        frame = rows.assign(value=np.log(values.where(values > 0)) if log else values)[["cell", "seed", "value"]]
         try:
             return cell_means(_matrix(frame, ids), ids[1:], x)
         except MtseqError as err:
@@ -306,6 +315,11 @@ def optimum_for(
     gain_test = (math.nan, math.nan, math.nan)
     if _has(summary, test, rows):
         gain_test = test_gain(means_of(test), fit.family, out["alpha_star"])
+    loss = f"{reference}.valid.ppl"
+    law = {}
+    if _has(summary, loss, rows):
+        law = {"law_metric": f"ln {loss}", **{k: v for k, v in mixing_law(means_of(loss, log=True)).items()}}
+        law.pop("law_c"), law.pop("law_k")
     notes = []
     if selected_on == "test":
         notes.append("no validation metric: selected on test")
@@ -315,6 +329,8 @@ def optimum_for(
         notes.append("optimum at the edge of the grid: the best ratio may lie outside it")
     if not higher:
         notes.append("lower is better")
+    if law and abs(law["law_t"]) >= STEP_T:
+        notes.append(f"mixing law's |t| >= {STEP_T:g}: a step at one end, not a smooth law")
     diag = np.diag(means.cov[1:, 1:])
     frame = rows.assign(value=pd.to_numeric(rows[metric], errors="coerce"))
     ratio_of = {c.cell: c.aux[key] for c in curve}
@@ -345,6 +361,7 @@ def optimum_for(
         points=points,
         hyper={**{k: float(v) for k, v in fit.hyper.items()}, "loro_folds": fit.loro_folds},
         **out,
+        **law,
     )
 
 
