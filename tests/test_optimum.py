@@ -207,7 +207,7 @@ def test_command_names_a_missing_summary(tmp_path, capsys):
     assert "summary.csv" in err and "file not found" in err and len(err.strip().splitlines()) == 1
 
 
-def test_optimum_files_name_what_the_command_writes_and_skip_product_grids(tmp_path):
+def test_optimum_files_name_curves_and_two_ratio_surfaces_only(tmp_path):
     from mtseq.analysis.optimum_files import optimum_files
 
     product = {
@@ -217,12 +217,14 @@ def test_optimum_files_name_what_the_command_writes_and_skip_product_grids(tmp_p
             "many_to_many": {
                 "reference": "translate_en_de",
                 "combine": "product",
-                "auxiliary": {"autoencode_en": [0.1, 1], "skipthought_en": [0.1, 1]},
+                "auxiliary": {"autoencode_en": [0.1, 1], "skipthought_en": [0.5]},  # one ratio: no surface
             },
         },
     }
     files = optimum_files({"results": "R", "grid": product})
     assert files == {"json": ["R/optimum/one_to_many.json"], "plots": ["R/plots/optimum_one_to_many.png"]}
+    product["settings"]["many_to_many"]["auxiliary"]["skipthought_en"] = [0.1, 1]
+    assert optimum_files({"results": "R", "grid": product})["json"][1] == "R/optimum/many_to_many.json"
 
 
 def test_dvc_metrics_hold_the_headline_numbers_as_strict_json():
@@ -257,3 +259,65 @@ def test_mixing_law_columns_in_the_study_and_its_best_ratio_is_an_end():
     assert o.law_metric == "ln translate_en_de.valid.ppl"
     assert o.law_alpha_best == pytest.approx(1.0) and o.law_beats_baseline  # loss falls with the ratio
     assert o.law_loro_rmse < 0.01 and math.isfinite(o.law_quadratic_loro_rmse)
+
+
+# -- two ratios at once (combine: product) ------------------------------------------
+
+PRODUCT = {
+    "seeds": [1, 2, 3],
+    "settings": {
+        "many_to_many": {
+            "reference": "translate_en_de",
+            "combine": "product",
+            "auxiliary": {"autoencode_en+autoencode_de": [0.01, 0.1, 1], "skipthought_en": [0.01, 0.1, 1]},
+        }
+    },
+}
+
+
+def product_summary(x0=(-1.0, -0.5), noise=0.05) -> pd.DataFrame:
+    """A planted surface 15 - (x1 - a)^2 - (x2 - b)^2 over the 3 x 3 product grid, baseline 13."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for cell in expand_grid(PRODUCT):
+        r = list(cell.aux.values())
+        if cell.is_baseline:
+            mu = 13.0
+        else:
+            x1, x2 = np.log10(r)
+            mu = 15.0 - (x1 - x0[0]) ** 2 - (x2 - x0[1]) ** 2
+        for seed in cell.seeds:
+            rows.append(
+                {
+                    "setting": cell.setting,
+                    "cell": cell.cell,
+                    "reference": "translate_en_de",
+                    "seed": seed,
+                    "translate_en_de.valid.bleu": mu + 0.5 * seed + rng.normal(0, noise),
+                    "translate_en_de.test.bleu": mu + 0.5 * seed + rng.normal(0, noise),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_product_surface_finds_the_planted_optimum_and_is_named_by_optimum_files():
+    from mtseq.analysis.optimum_files import optimum_files
+
+    (o,) = study_optimum(product_summary(), expand_grid(PRODUCT), {"draws": 500})
+    assert o.family == "quadratic-surface" and o.key == "autoencode_en+autoencode_de;skipthought_en"
+    assert o.alpha_star == pytest.approx(0.1, rel=0.15) and o.alpha2_star == pytest.approx(10**-0.5, rel=0.15)
+    assert o.alpha_low <= 0.1 <= o.alpha_high and o.alpha2_low <= 10**-0.5 <= o.alpha2_high
+    assert o.gain == pytest.approx(2.0, abs=0.2) and o.choice == "ratio"
+    assert math.isfinite(o.loro_rmse_quadratic)  # the centre cell (0.1, 0.1) is interior
+    assert optimum_files({"grid": PRODUCT})["plots"] == ["results/plots/optimum_many_to_many.png"]
+
+
+def test_product_surface_heatmap_is_drawn(tmp_path):
+    from mtseq.analysis.optimum import setting_json
+    from mtseq.analysis.optimum_plots import plot_optimum
+
+    found = study_optimum(product_summary(), expand_grid(PRODUCT), {"draws": 300})
+    doc = json.loads(json.dumps(setting_json("many_to_many", found, {}), allow_nan=False))
+    paths = plot_optimum(doc, tmp_path)
+    assert [p.name for p in paths] == ["optimum_many_to_many.png", "optimum_many_to_many.svg"]
+    assert paths[0].stat().st_size > 1000

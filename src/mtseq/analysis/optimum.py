@@ -42,7 +42,7 @@ from scipy import stats as st
 from mtseq.analysis.curves import GP, CellMeans, cell_means, choose_family, gp_posterior_cov, smoother
 from mtseq.analysis.grid import BASELINE, Cell
 from mtseq.analysis.mixing_law import STEP_T, mixing_law
-from mtseq.analysis.optimum_files import curve_keys
+from mtseq.analysis.optimum_files import curve_keys, surface_keys
 from mtseq.analysis.stats import higher_is_better, main_metric
 from mtseq.errors import MtseqError
 
@@ -96,6 +96,10 @@ class Optimum:
     law_beats_baseline: bool | None = None
     law_loro_rmse: float = math.nan
     law_quadratic_loro_rmse: float = math.nan
+    # a two-ratio surface (combine: product): alpha_* are the first key's, alpha2_* the second's
+    alpha2_star: float = math.nan
+    alpha2_low: float = math.nan
+    alpha2_high: float = math.nan
     curve: dict = field(default_factory=dict, repr=False)
     points: list = field(default_factory=list, repr=False)
     hyper: dict = field(default_factory=dict, repr=False)
@@ -278,12 +282,9 @@ def _has(summary: pd.DataFrame, column: str, rows: pd.DataFrame) -> bool:
     return column in summary.columns and pd.to_numeric(rows[column], errors="coerce").notna().any()
 
 
-def optimum_for(
-    summary: pd.DataFrame, cells: list[Cell], setting: str, key: str, delta: float, draws: int, seed: int
-) -> Optimum:
-    """Fit, choose and analyse one setting x key from ``summary.csv`` rows."""
+def selection_metric(summary: pd.DataFrame, setting: str) -> tuple[str, str, str, str]:
+    """(reference task, metric to select on, test metric to report, "valid" or "test") for a setting."""
     rows = summary[summary["setting"] == setting]
-    curve = _curve_cells(cells, setting, key)
     if rows.empty:
         raise MtseqError(f"summary has no runs of setting {setting}")
     reference = str(rows["reference"].iloc[0])
@@ -293,6 +294,16 @@ def optimum_for(
     metric = valid if selected_on == "valid" else test
     if not _has(summary, metric, rows):
         raise MtseqError(f"setting {setting}: summary has no {metric} values")
+    return reference, metric, test, selected_on
+
+
+def optimum_for(
+    summary: pd.DataFrame, cells: list[Cell], setting: str, key: str, delta: float, draws: int, seed: int
+) -> Optimum:
+    """Fit, choose and analyse one setting x key from ``summary.csv`` rows."""
+    rows = summary[summary["setting"] == setting]
+    curve = _curve_cells(cells, setting, key)
+    reference, metric, test, selected_on = selection_metric(summary, setting)
     ids = [BASELINE] + [c.cell for c in curve]
     x = np.log10([c.aux[key] for c in curve])
     present = set(rows["cell"])
@@ -366,13 +377,18 @@ def optimum_for(
 
 
 def study_optimum(summary: pd.DataFrame, cells: list[Cell], options: dict | None = None) -> list[Optimum]:
-    """Every (setting, key) curve of the grid that has at least two ratio points; ``product`` grids are skipped."""
+    """Every (setting, key) curve with at least two ratios, and every two-key ``product`` surface."""
+    from mtseq.analysis.optimum_surface import surface_for
+
     opts = {**DEFAULTS, **(options or {})}
     found = []
+    present = set(summary["setting"])
     for setting, key in curve_keys(cells):
-        if setting not in set(summary["setting"]):
-            continue
-        found.append(optimum_for(summary, cells, setting, key, opts["delta"], opts["draws"], opts["seed"]))
+        if setting in present:
+            found.append(optimum_for(summary, cells, setting, key, opts["delta"], opts["draws"], opts["seed"]))
+    for setting, keys in surface_keys(cells):
+        if setting in present:
+            found.append(surface_for(summary, cells, setting, keys, opts["draws"], opts["seed"]))
     return found
 
 

@@ -55,6 +55,33 @@ def _panel(ax, c: dict) -> None:
     ax.set_title(f"α* = {c['alpha_star']:.3g} [{c['alpha_low']:.3g}, {c['alpha_high']:.3g}]", fontsize=9)
 
 
+def _surface_panel(fig, ax, c: dict) -> None:
+    """Fitted Δ against the baseline over both ratios, trained cells as dots, α* as a star, draws' argmaxes."""
+    surf = c["curve"]["surface"]
+    a1, a2 = np.asarray(surf["alpha1"]), np.asarray(surf["alpha2"])
+    delta = np.asarray(surf["fit"]) - c["baseline"]
+    lim = float(np.nanmax(np.abs(delta))) or 1.0
+    mesh = ax.pcolormesh(a2, a1, delta, cmap="RdYlGn", vmin=-lim, vmax=lim, shading="nearest")
+    fig.colorbar(mesh, ax=ax, label=f"fitted Δ {metric_label(c['metric'])} vs baseline")
+    draws = np.asarray(surf["argmax_draws"])
+    if draws.size:
+        ax.scatter(draws[:, 1], draws[:, 0], s=4, color="0.2", alpha=0.15, lw=0, label="α* draws")
+    trained = {tuple(p["alpha"]) for p in c["points"] if p.get("alpha")}
+    ax.scatter([t[1] for t in trained], [t[0] for t in trained], s=22, facecolor="none", ec="k", label="trained")
+    ax.scatter([c["alpha2_star"]], [c["alpha_star"]], marker="*", s=160, color="w", ec="k", zorder=4, label="α*")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    k1, k2 = c["key"].split(";")
+    ax.set_xlabel(f"ratio of {k2}")
+    ax.set_ylabel(f"ratio of {k1}")
+    ax.legend(fontsize=6, loc="best")
+    ax.set_title(
+        f"α* = ({c['alpha_star']:.3g}, {c['alpha2_star']:.3g}); "
+        f"[{c['alpha_low']:.3g}, {c['alpha_high']:.3g}] × [{c['alpha2_low']:.3g}, {c['alpha2_high']:.3g}]",
+        fontsize=8,
+    )
+
+
 def plot_optimum(doc: dict, out: str | Path) -> list[Path]:
     """results/plots/optimum_<setting>.png/.svg from one setting's JSON."""
     curves = doc["curves"]
@@ -63,7 +90,10 @@ def plot_optimum(doc: dict, out: str | Path) -> list[Path]:
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 3.6), squeeze=False)
     for ax, c in zip(axes[0], curves):
-        _panel(ax, c)
+        if "surface" in c["curve"]:
+            _surface_panel(fig, ax, c)
+        else:
+            _panel(ax, c)
     axes[0][-1].legend(fontsize=6, loc="best")
     fig.suptitle(f"{doc['setting']}: fitted ratio curve (selected on {curves[0]['selected_on']})", fontsize=10)
     return _save(fig, Path(out), f"optimum_{doc['setting']}")
