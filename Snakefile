@@ -71,6 +71,7 @@ rule all:
         rules.plot.output,
         rules.tables.output,
         rules.optimum.output,
+        rules.confirm.output if CONFIRM else [],
     default_target: True
 
 

@@ -61,6 +61,9 @@ def test_seeds_the_fit_used_are_refused_and_a_missing_alpha_star_is_noted():
         confirm(fit_row(), runs([4, 5, 6], 2.0), runs([1, 2, 3, 4], 2.0))
     (row,) = confirm(fit_row(alpha=0.3), runs([5, 6, 7], 2.0), runs([1, 2, 3], 2.0)).to_dict(orient="records")
     assert row["note"] == "no runs at alpha* = 0.3" and row["inside"] is None
+    # alpha* as the workflow trains it: two significant digits (0.1004 -> the cell parse0.1)
+    (row,) = confirm(fit_row(alpha=0.1004), runs([5, 6, 7], 2.0), runs([1, 2, 3], 2.0)).to_dict(orient="records")
+    assert row["cell"] == "parse0.1"
 
 
 def test_command_writes_the_table_and_names_a_bad_file(tmp_path, capsys):
@@ -76,3 +79,35 @@ def test_command_writes_the_table_and_names_a_bad_file(tmp_path, capsys):
     assert main([*bad, "--summary", str(tmp_path / "fresh.csv"), "--out", str(tmp_path / "o2")]) == 2
     err = capsys.readouterr().err.strip()
     assert "bad.csv" in err and "missing column(s) alpha_star" in err and len(err.splitlines()) == 1
+
+
+def test_confirmation_run_dirs_follow_alpha_star_and_cells_outside_the_grid_resolve(tmp_path):
+    from mtseq.analysis.optimum_files import confirm_cell, confirm_ratio, confirm_run_dirs
+
+    grid = {
+        "seeds": [1, 2],
+        "settings": {
+            "one_to_many": {"reference": "translate_en_de", "auxiliary": {"parse_en": [0.01, 1]}},
+            "many_to_many": {"reference": "translate_en_de", "auxiliary": {"autoencode_en+autoencode_de": [0.1, 1]}},
+        },
+    }
+    config = {"results": "R", "grid": grid, "optimum": {"confirm": {"seeds": [9, 10]}}}
+    table = tmp_path / "optimum.csv"
+    table.write_text(
+        "setting,key,alpha_star\none_to_many,parse_en,0.2951209227\nmany_to_many,autoencode_en+autoencode_de,1\n"
+    )
+    assert confirm_ratio(0.2951209227) == 0.3
+    assert confirm_run_dirs(config, table) == [
+        "R/runs/one_to_many/baseline/seed9",
+        "R/runs/one_to_many/baseline/seed10",
+        "R/runs/one_to_many/parse0.3/seed9",
+        "R/runs/one_to_many/parse0.3/seed10",
+        "R/runs/many_to_many/baseline/seed9",  # its own baseline runs: no sharing across settings
+        "R/runs/many_to_many/baseline/seed10",
+        "R/runs/many_to_many/ae1/seed9",
+        "R/runs/many_to_many/ae1/seed10",
+    ]
+    cell = confirm_cell(config, "one_to_many", "parse0.3")
+    assert cell.ratios == {"translate_en_de": 1.0, "parse_en": 0.3} and cell.seeds == (9, 10)
+    assert confirm_cell({**config, "optimum": {}}, "one_to_many", "parse0.3") is None  # off: unknown cells stay errors
+    assert confirm_cell(config, "one_to_many", "caption0.3") is None

@@ -3,6 +3,7 @@
 # ETA) appears at growing intervals (mtseq.progress).
 
 from mtseq.analysis import grid as _grid
+from mtseq.analysis.optimum_files import confirm_cell
 
 CELLS = _grid.expand_grid(config["grid"])
 RESULTS = config["results"]
@@ -14,7 +15,8 @@ TRAIN_RESOURCES = pipeline.train_resources(config)
 
 
 def cell(wc):
-    found = _grid.find_cell(CELLS, wc.setting, wc.cell)
+    # a grid cell, or a confirmation cell at a fitted ratio (optimum.confirm; rule confirm)
+    found = _grid.find_cell(CELLS, wc.setting, wc.cell) or confirm_cell(config, wc.setting, wc.cell)
     if found is None:
         raise ValueError(f"no grid cell {wc.setting}/{wc.cell} in the config")
     return found

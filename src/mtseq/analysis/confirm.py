@@ -22,6 +22,7 @@ from scipy import stats as st
 
 from mtseq.analysis.grid import BASELINE, key_tasks
 from mtseq.analysis.inference import compare_cells
+from mtseq.analysis.optimum_files import confirm_ratio
 from mtseq.errors import MtseqError
 
 COLUMNS = [
@@ -51,7 +52,8 @@ def _cell_at(rows: pd.DataFrame, key: str, alpha: float) -> str | None:
     if col not in rows.columns:
         return None
     aux = rows["aux"].fillna("").astype(str) if "aux" in rows.columns else pd.Series("", index=rows.index)
-    at = rows[(aux == key) & np.isclose(pd.to_numeric(rows[col], errors="coerce"), alpha, rtol=1e-6)]
+    same = aux.map(lambda a: set(a.split("+")) == set(key_tasks(key)))  # a group's tasks in any order
+    at = rows[same & np.isclose(pd.to_numeric(rows[col], errors="coerce"), alpha, rtol=1e-6)]
     return str(at["cell"].iloc[0]) if not at.empty else None
 
 
@@ -63,7 +65,9 @@ def confirm_row(fit: pd.Series, summary: pd.DataFrame, fit_seeds: set) -> dict:
     out.update(cell=None, seeds="", test=None, inside=None, confirmed_gain=None, note="")
     out.update(predicted=fit["gain_test"], predicted_low=fit["gain_test_low"], predicted_high=fit["gain_test_high"])
     rows = summary[summary["setting"] == setting]
-    cell = _cell_at(rows, key, alpha) if ";" not in key else None
+    cell = None
+    if ";" not in key:  # alpha* itself, or as the workflow trains it (two significant digits)
+        cell = _cell_at(rows, key, alpha) or _cell_at(rows, key, confirm_ratio(alpha))
     if cell is None or metric not in rows.columns:
         out["note"] = f"no runs at alpha* = {alpha:g}" if cell is None else f"no {metric} in the summary"
         return out

@@ -7,9 +7,12 @@ so the two cannot disagree.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
-from mtseq.analysis.grid import Cell, expand_grid
+from mtseq.analysis.grid import BASELINE, Cell, cell_id, expand_grid, find_cell, key_tasks, parse_cell_id
+from mtseq.errors import MtseqError
 
 
 def curve_keys(cells: Iterable[Cell]) -> list[tuple[str, str]]:
@@ -50,3 +53,58 @@ def optimum_files(config: Mapping) -> dict[str, list[str]]:
         "json": [f"{results}/optimum/{s}.json" for s in settings],
         "plots": [f"{results}/plots/optimum_{s}.png" for s in settings],
     }
+
+
+# -- confirmation runs (optimum.confirm.seeds): fresh seeds at alpha* and at the baseline --------
+
+
+def confirm_seeds(config: Mapping) -> list[int]:
+    return list(((config.get("optimum") or {}).get("confirm") or {}).get("seeds") or [])
+
+
+def confirm_ratio(alpha: float) -> float:
+    """alpha* as trained in a confirmation: two significant digits (0.2951 -> 0.3), a readable cell id."""
+    return float(f"{alpha:.2g}")
+
+
+def confirm_cell(config: Mapping, setting: str, cid: str) -> Cell | None:
+    """A confirmation cell outside the grid (e.g. parse0.3), when confirmation runs are configured."""
+    if not confirm_seeds(config):
+        return None
+    scfg = ((config.get("grid") or {}).get("settings") or {}).get(setting)
+    if not scfg:
+        return None
+    try:
+        aux = parse_cell_id(cid, list(scfg.get("auxiliary") or {}))
+    except ValueError:
+        return None
+    return Cell(setting, cid, scfg["reference"], aux, tuple(confirm_seeds(config)))
+
+
+def confirm_run_dirs(config: Mapping, optimum_csv: str | Path) -> list[str]:
+    """Run directories to train for the confirmation, from optimum.csv's alpha* per (setting, key).
+
+    Every setting trains its own fresh baseline runs (no sharing between settings), so each
+    confirmation compares runs paired by seed within its own directory.
+    """
+    results = config.get("results", "results")
+    seeds = confirm_seeds(config)
+    cells = expand_grid(config.get("grid") or {})
+    path = Path(optimum_csv)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise MtseqError(f"cannot read ({err})", path) from None
+    dirs: list[str] = []
+    for row in rows:
+        key = row.get("key", "")
+        if ";" in key or not row.get("alpha_star"):
+            continue
+        setting = row["setting"]
+        if find_cell(cells, setting, BASELINE) is None or not all(key_tasks(key)):
+            continue
+        cid = cell_id({key: confirm_ratio(float(row["alpha_star"]))})
+        for c in (BASELINE, cid):
+            dirs += [f"{results}/runs/{setting}/{c}/seed{s}" for s in seeds]
+    return list(dict.fromkeys(dirs))

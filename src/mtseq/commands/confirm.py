@@ -11,7 +11,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("--optimum", required=True, help="optimum.csv from 'mtseq optimum'")
     p.add_argument("--fit-summary", required=True, help="the summary.csv the fit used (its seeds are refused)")
-    p.add_argument("--summary", required=True, help="summary.csv of fresh runs (baseline and alpha* cells)")
+    fresh = p.add_mutually_exclusive_group(required=True)
+    fresh.add_argument("--summary", help="summary.csv of fresh runs (baseline and alpha* cells)")
+    fresh.add_argument("--runs", nargs="+", metavar="DIR", help="fresh run directories (results/runs/<setting>/...)")
     p.add_argument("--out", required=True, help="output folder: confirm.csv and confirm/<setting>.json")
     p.set_defaults(func=run)
 
@@ -29,7 +31,12 @@ def run(args) -> int:
     if missing:
         raise MtseqError(f"missing column(s) {', '.join(missing)}", args.optimum)
     frames = {}
-    for name in ("fit_summary", "summary"):
+    if args.runs:
+        from mtseq.analysis.aggregate import summary_table
+        from mtseq.analysis.runs import load_runs
+
+        frames["summary"] = summary_table(load_runs(args.runs), [])
+    for name in ("fit_summary", "summary") if not args.runs else ("fit_summary",):
         path = getattr(args, name)
         frames[name] = read_csv(path)
         absent = [c for c in REQUIRED if c not in frames[name].columns]
