@@ -244,7 +244,7 @@ def analyse(
     return out, star_b
 
 
-def test_gain(means: CellMeans, family: str, alpha_star: float, level: float = LEVEL):
+def gain_on_test(means: CellMeans, family: str, alpha_star: float, level: float = LEVEL):
     """(gain, low, high) of the test metric at a ratio chosen on validation: the same family refitted on test."""
     w, _ = smoother(family, means.x, means.cov[1:, 1:], np.array([math.log10(alpha_star)]), means.mean[1:])
     g = np.concatenate([[-1.0], w[0]])
@@ -325,7 +325,7 @@ def optimum_for(
     out, _ = analyse(fit, delta, draws, _rng(seed, setting, key))
     gain_test = (math.nan, math.nan, math.nan)
     if _has(summary, test, rows):
-        gain_test = test_gain(means_of(test), fit.family, out["alpha_star"])
+        gain_test = gain_on_test(means_of(test), fit.family, out["alpha_star"])
     loss = f"{reference}.valid.ppl"
     law = {}
     if _has(summary, loss, rows):
