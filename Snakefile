@@ -61,6 +61,7 @@ include: "workflow/rules/silver.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/optimum.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -73,6 +74,8 @@ rule all:
         rules.aggregate.output,
         rules.plot.output,
         rules.tables.output,
+        rules.optimum.output,
+        rules.confirm.output if CONFIRM else [],
 
 
 rule data:

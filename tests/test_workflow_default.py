@@ -58,6 +58,11 @@ def test_plots_and_dvc_metrics_exist(workdir):
     assert (plots / "many_to_many_heatmap.png").exists()
     metrics = json.loads((workdir / "results" / "metrics.json").read_text())
     assert set(metrics) >= {"one_to_many", "many_to_one", "many_to_many"}
+    # the fitted ratio curve: only one_to_many varies one task over two ratios (parse_en: 0.1, 1)
+    optimum = pd.read_csv(workdir / "results" / "optimum.csv")
+    assert list(optimum["setting"]) == ["one_to_many"] and list(optimum["key"]) == ["parse_en"]
+    assert (plots / "optimum_one_to_many.png").stat().st_size > 1000
+    assert set(json.loads((workdir / "results" / "optimum_metrics.json").read_text())) == {"one_to_many"}
 
 
 def test_second_run_has_nothing_to_do_and_report_builds(workdir):

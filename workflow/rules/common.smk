@@ -1,7 +1,10 @@
 # Paths and file lists shared by the rules; computed in mtseq.pipeline, not here.
 
+from pathlib import Path
+
 from mtseq import grid as _grid
 from mtseq import pipeline
+from mtseq.analysis.optimum_files import confirm_cell, confirm_run_dirs
 
 ROOT = str(pipeline.data_root(config))
 LOGS = "logs"
@@ -33,8 +36,19 @@ def section(*paths):
 
 
 def cell(wc):
-    """The grid cell a train or evaluate job's wildcards name."""
-    found = _grid.find_cell(CELLS, wc.setting, wc.cell)
+    """The grid cell a train or evaluate job's wildcards name, or a confirmation cell at a fitted
+    ratio (optimum.confirm; rule confirm)."""
+    found = _grid.find_cell(CELLS, wc.setting, wc.cell) or confirm_cell(config, wc.setting, wc.cell)
     if found is None:
         raise ValueError(f"no grid cell {wc.setting}/{wc.cell} in the config")
     return found
+
+
+def confirm_metrics(wildcards):
+    """metrics.json of the confirmation runs at the fitted alpha* (known once the checkpoint ran)."""
+    table = checkpoints.optimum.get().output.table
+    return [f"{d}/metrics.json" for d in confirm_run_dirs(config, table)]
+
+
+def confirm_dirs(wildcards, input):
+    return " ".join(str(Path(p).parent) for p in input.metrics)
