@@ -24,7 +24,7 @@ rule evaluate:
 
 rule aggregate:
     input:
-        metrics=[f"{d}/metrics.json" for d in RUN_DIRS],
+        metrics=adaptive_metrics if ADAPTIVE else [f"{d}/metrics.json" for d in RUN_DIRS],  # adaptive.smk
         params=section("grid"),
     output:
         summary=f"{RESULTS}/summary.csv",
@@ -32,7 +32,9 @@ rule aggregate:
         inference=f"{RESULTS}/inference.csv",
         metrics=f"{RESULTS}/metrics.json",
         markdown=f"{RESULTS}/summary.md",
+    params:
+        runs=lambda wc, input: f" --runs {adaptive_run_dirs(wc, input)}" if ADAPTIVE else "",
     log:
         f"{LOGS}/aggregate.log",
     shell:
-        "mtseq aggregate --config {input.params} --results {RESULTS} --data {ROOT} > {log} 2>&1"
+        "mtseq aggregate --config {input.params} --results {RESULTS} --data {ROOT}{params.runs} > {log} 2>&1"

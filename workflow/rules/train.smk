@@ -2,6 +2,7 @@
 # The log takes stdout and stderr; fd 3 is the terminal, where a status line (done/total, tok/s,
 # ETA) appears at growing intervals (mtseq.progress).
 
+from mtseq.analysis import adaptive_files as _adaptive
 from mtseq.analysis import grid as _grid
 from mtseq.analysis.optimum_files import confirm_cell
 
@@ -16,7 +17,11 @@ TRAIN_RESOURCES = pipeline.train_resources(config)
 
 def cell(wc):
     # a grid cell, or a confirmation cell at a fitted ratio (optimum.confirm; rule confirm)
-    found = _grid.find_cell(CELLS, wc.setting, wc.cell) or confirm_cell(config, wc.setting, wc.cell)
+    found = (
+        _grid.find_cell(CELLS, wc.setting, wc.cell)
+        or confirm_cell(config, wc.setting, wc.cell)
+        or _adaptive.adaptive_cell(config, wc.setting, wc.cell)  # a ratio an adaptive stage added
+    )
     if found is None:
         raise ValueError(f"no grid cell {wc.setting}/{wc.cell} in the config")
     return found
