@@ -20,10 +20,15 @@ def adaptive_plans(upto=None):
     return plans
 
 
-def adaptive_metrics(upto=None):
+def stage_metrics(upto=None):
     """metrics.json of the grid's runs and of every stage planned before ``upto`` (all stages: None)."""
     plans = [_adaptive.read_plan(p) for p in adaptive_plans(upto)]
     return [f"{d}/metrics.json" for d in _adaptive.stage_run_dirs(config, plans)]
+
+
+def adaptive_metrics(wildcards):
+    """Every stage's runs, up to the stop (rule aggregate's input under grid.adaptive)."""
+    return stage_metrics()
 
 
 def adaptive_run_dirs(wildcards, input):
@@ -35,7 +40,7 @@ if ADAPTIVE:
     checkpoint adapt:
         """After stage {stage}: the next stage's runs, or stop with the reason."""
         input:
-            metrics=lambda wc: adaptive_metrics(int(wc.stage)),
+            metrics=lambda wc: stage_metrics(int(wc.stage)),
             params=section("grid", "optimum"),
         output:
             plan=f"{RESULTS}/adaptive/stage{{stage}}.json",

@@ -23,7 +23,14 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from dataclasses import asdict
 
-    from mtseq.analysis.adaptive_files import extend_cells, ledger_path, plan_path, plans_before, stage_run_dirs
+    from mtseq.analysis.adaptive_files import (
+        extend_cells,
+        ledger_path,
+        plan_path,
+        plans_before,
+        read_plan,
+        stage_run_dirs,
+    )
     from mtseq.analysis.adaptive_ledger import ledger_rows, write_ledger
     from mtseq.analysis.adaptive_study import stage_decision
     from mtseq.analysis.aggregate import summary_table, with_shared_baselines
@@ -44,7 +51,13 @@ def run(args) -> int:
     runs = with_shared_baselines(load_runs(stage_run_dirs(cfg, plans)), cells)
     decision, fits = stage_decision(summary_table(runs, cells), cfg, args.stage, plans)
     plan = _json_safe({**asdict(decision), "fits": fits, "runs_so_far": len(stage_run_dirs(cfg, plans))})
-    write_ledger(ledger_path(results), ledger_rows(cfg, [*plans, plan]))  # first: a plan on disk implies its ledger
+    later = []  # stages decided after this one (a stage re-decided by hand): kept, so the ledger stays whole
+    while plan["action"] == "train" and plan_path(results, args.stage + len(later) + 1).is_file():
+        later.append(read_plan(plan_path(results, args.stage + len(later) + 1)))
+        if later[-1]["action"] != "train":
+            break
+    # the ledger first: a plan on disk implies its ledger
+    write_ledger(ledger_path(results), ledger_rows(cfg, [*plans, plan, *later]))
     write_json(plan_path(results, args.stage), plan)
     print(f"stage {args.stage}: {decision.action} ({decision.reason}); {len(decision.runs)} runs planned")
     return 0
