@@ -4,6 +4,7 @@ from pathlib import Path
 
 from mtseq import grid as _grid
 from mtseq import pipeline
+from mtseq.analysis import adaptive_files as _adaptive
 from mtseq.analysis.optimum_files import confirm_cell, confirm_run_dirs
 
 ROOT = str(pipeline.data_root(config))
@@ -38,7 +39,11 @@ def section(*paths):
 def cell(wc):
     """The grid cell a train or evaluate job's wildcards name, or a confirmation cell at a fitted
     ratio (optimum.confirm; rule confirm)."""
-    found = _grid.find_cell(CELLS, wc.setting, wc.cell) or confirm_cell(config, wc.setting, wc.cell)
+    found = (
+        _grid.find_cell(CELLS, wc.setting, wc.cell)
+        or confirm_cell(config, wc.setting, wc.cell)
+        or _adaptive.adaptive_cell(config, wc.setting, wc.cell)  # a ratio an adaptive stage added
+    )
     if found is None:
         raise ValueError(f"no grid cell {wc.setting}/{wc.cell} in the config")
     return found
@@ -51,4 +56,35 @@ def confirm_metrics(wildcards):
 
 
 def confirm_dirs(wildcards, input):
+    return " ".join(str(Path(p).parent) for p in input.metrics)
+
+
+# Adaptive seed allocation (grid.adaptive; the checkpoint is in adaptive.smk)
+ADAPTIVE = _adaptive.enabled(config)
+
+
+def adaptive_plans(upto=None):
+    """Stage plans 1..upto-1 (every decision, up to the stop, when upto is None): each one's checkpoint must run first."""
+    plans, k = [], 1
+    while upto is None or k < upto:
+        path = checkpoints.adapt.get(stage=k).output.plan
+        plans.append(path)
+        if _adaptive.read_plan(path)["action"] == "stop":
+            break
+        k += 1
+    return plans
+
+
+def stage_metrics(upto=None):
+    """metrics.json of the grid's runs and of every stage planned before ``upto`` (all stages: None)."""
+    plans = [_adaptive.read_plan(p) for p in adaptive_plans(upto)]
+    return [f"{d}/metrics.json" for d in _adaptive.stage_run_dirs(config, plans)]
+
+
+def adaptive_metrics(wildcards):
+    """Every stage's runs, up to the stop (rule aggregate's input under grid.adaptive)."""
+    return stage_metrics()
+
+
+def adaptive_run_dirs(wildcards, input):
     return " ".join(str(Path(p).parent) for p in input.metrics)

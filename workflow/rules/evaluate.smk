@@ -27,7 +27,7 @@ rule evaluate:
 
 rule aggregate:
     input:
-        metrics=[f"{d}/metrics.json" for d in RUN_DIRS],
+        metrics=adaptive_metrics if ADAPTIVE else [f"{d}/metrics.json" for d in RUN_DIRS],  # adaptive.smk
         params=section("grid"),
     output:
         summary=f"{RESULTS}/summary.csv",
@@ -42,5 +42,6 @@ rule aggregate:
     params:
         root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
         results=lambda wc: RESULTS,
+        runs=lambda wc, input: f" --runs {adaptive_run_dirs(wc, input)}" if ADAPTIVE else "",
     shell:
-        "mtseq aggregate --config {input.params} --results {params.results} --data {params.root} > {log} 2>&1"
+        "mtseq aggregate --config {input.params} --results {params.results} --data {params.root}{params.runs} > {log} 2>&1"

@@ -51,6 +51,7 @@ class CellMeans:
     df: int  # its residual degrees of freedom
     n_runs: int
     n_seeds: int
+    counts: np.ndarray | None = None  # runs per cell (baseline first); adaptive allocation reads it
 
     @property
     def cov(self) -> np.ndarray:
@@ -100,6 +101,7 @@ def cell_means(values: np.ndarray, cells: list[str], x: np.ndarray) -> CellMeans
         df=df,
         n_runs=len(y),
         n_seeds=n_s,
+        counts=np.isfinite(values).sum(axis=1),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mtseq.analysis.adaptive_files import with_adaptive_stages
 from mtseq.config import load_config
 from mtseq.errors import MtseqError
 from mtseq.grid import expand_grid
@@ -37,7 +38,7 @@ def run(args) -> int:
     cfg = load_config(args.config)
     results = args.results or cfg.get("results", "results")
     data = args.data or str(data_root(cfg))
-    cells = expand_grid(cfg.get("grid") or {})
+    cells = with_adaptive_stages(cfg, expand_grid(cfg.get("grid") or {}), results)
     paths = aggregate(cells, results, args.runs, data_root=data, n_samples=args.samples)
     for path in paths.values():
         print(path)

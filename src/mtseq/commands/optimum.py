@@ -19,6 +19,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from mtseq.analysis.adaptive_files import with_adaptive_stages
     from mtseq.analysis.aggregate import write_csv
     from mtseq.analysis.optimum import check_summary, dvc_metrics, optimum_table, setting_json, study_optimum
     from mtseq.analysis.optimum_plots import plot_optimum
@@ -31,7 +32,8 @@ def run(args) -> int:
     options = dict(cfg.get("optimum") or {})
     summary = read_csv(results / "summary.csv")
     check_summary(summary, results / "summary.csv")
-    found = study_optimum(summary, expand_grid(cfg.get("grid") or {}), options)
+    cells = with_adaptive_stages(cfg, expand_grid(cfg.get("grid") or {}), results)  # grid.adaptive's runs
+    found = study_optimum(summary, cells, options)
     paths = []
     for setting in dict.fromkeys(o.setting for o in found):
         doc = setting_json(setting, found, options)
