@@ -10,21 +10,26 @@ import pytest
 import yaml
 
 from mtseq.analysis.adaptive import Decision, curve_status, decide, next_seeds, vertex_gradient
-from mtseq.analysis.adaptive_files import DEFAULTS, extend_cells, read_plan, stage_run_dirs
+from mtseq.analysis.adaptive_files import DEFAULTS, extend_cells, options, read_plan, stage_run_dirs
 from mtseq.analysis.adaptive_ledger import ledger_rows, write_ledger
 from mtseq.analysis.adaptive_sim import Planted, compare
 from mtseq.analysis.adaptive_study import stage_decision
 from mtseq.analysis.curves import cell_means
+from mtseq.config import schema_defaults
 from mtseq.errors import MtseqError
 from mtseq.grid import expand_grid
 
 X5 = np.log10([0.01, 0.0316, 0.1, 0.316, 1.0])
 
 
-def test_python_defaults_are_the_schemas(repo_root):
-    schema = yaml.safe_load((repo_root / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    props = schema["properties"]["grid"]["properties"]["adaptive"]["properties"]
-    assert {k: v["default"] for k, v in props.items()} == DEFAULTS
+def test_options_fill_the_schemas_defaults_under_what_is_given():
+    given = {"grid": {"adaptive": {"enabled": True, "max_runs": 12}}}
+    opts = options(given)
+    assert opts["enabled"] is True and opts["max_runs"] == 12
+    assert {k: v for k, v in opts.items() if k not in ("enabled", "max_runs")} == {
+        k: v for k, v in schema_defaults("grid.adaptive").items() if k not in ("enabled", "max_runs")
+    }
+    assert options({}) == DEFAULTS and DEFAULTS["enabled"] is False
 
 
 def _means(mu, seeds=3, noise=0.3, seed=0):

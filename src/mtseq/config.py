@@ -340,6 +340,15 @@ def schema_default(dotted: str):
     return copy.deepcopy(node["default"])
 
 
+def schema_defaults(dotted: str) -> dict:
+    """The schema's defaults of every property of one object key (``grid.adaptive``, ``optimum``): for
+    code that fills options itself, so that no Python dict repeats a default the schema spells."""
+    node = _schema()
+    for key in dotted.split("."):
+        node = node["properties"][key]
+    return {k: copy.deepcopy(v["default"]) for k, v in node["properties"].items() if "default" in v}
+
+
 @functools.cache
 def _section_schema(name: str) -> dict:
     """The schema of a config holding only section ``name`` (the root's $defs kept for its $refs)."""

@@ -1,6 +1,6 @@
 """Adaptive seed allocation (``grid.adaptive``): options, stage plan files and the runs they name.
 
-Standard library only (like ``grid`` and ``optimum_files``): the Snakefile
+Light to import (the schema's defaults, no pandas): the Snakefile
 imports this at every start to resolve the runs a stage plans, and
 ``mtseq adapt`` / ``mtseq aggregate`` read the same files through the same
 functions, so the workflow and the tables cannot disagree about which runs
@@ -19,19 +19,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from mtseq.config import schema_defaults
 from mtseq.errors import MtseqError
 from mtseq.grid import Cell, expand_grid, find_cell, parse_cell_id, unique_run_dirs
 
-# Kept equal to the schema's defaults (tests/test_adaptive.py checks).
-DEFAULTS = {
-    "enabled": False,
-    "target_decades": 0.5,
-    "max_runs": 200,
-    "max_stages": 8,
-    "seeds_per_stage": 2,
-    "add_ratios": False,
-    "separate_p": 0.05,
-}
+# grid.adaptive's defaults, spelled in the schema alone
+DEFAULTS = schema_defaults("grid.adaptive")
 
 
 def options(config: Mapping) -> dict:

@@ -43,12 +43,14 @@ from mtseq.analysis.curves import GP, CellMeans, cell_means, choose_family, gp_p
 from mtseq.analysis.mixing_law import STEP_T, mixing_law
 from mtseq.analysis.optimum_files import curve_keys, surface_keys
 from mtseq.analysis.stats import higher_is_better, main_metric
+from mtseq.config import schema_defaults
 from mtseq.errors import MtseqError
 from mtseq.grid import BASELINE, Cell
 
 LEVEL = 0.95
 GRID_POINTS = 201
-DEFAULTS = {"delta": 0.5, "draws": 4000, "seed": 0}
+# the optimum section's scalar options, with the schema's defaults (spelled there alone)
+DEFAULTS = {k: v for k, v in schema_defaults("optimum").items() if k in ("delta", "draws", "seed")}
 
 
 @dataclass
