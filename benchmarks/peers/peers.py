@@ -21,7 +21,12 @@ Target tokens (the throughput's unit), the same on both sides: the target positi
 computed on, that is each target sentence's words plus its </s>, no <s>, no padding. mtseq's
 trainer counts them per batch (``Batch.tgt_tokens``: ``len(tgt_index)``); OpenNMT-py's
 ``Statistics.n_words`` counts the non-padding positions of the shifted target (words + </s>),
-and its report line prints ``n_words / t`` as the second "tok/s" figure.
+and its report line prints ``n_words / t`` as the second "tok/s" figure. Padding is not
+counted, so each tool's batching is part of what is compared: OpenNMT-py sorts its whole
+bucket (262,144 examples by default, all of Multi30k) by length, so its batches of 64 hold
+sentences of (nearly) one target length, with next to no padding (in the smoke run every
+target "bsz" figure of its 2-step reports was a multiple of 32); mtseq sorts within pools of
+50 batches.
 
 Timing: ``--updates`` updates after ``--warmup``, both from in-run clocks. mtseq: the start time
 of every update, recorded by a hook in the real ``mtseq train`` (mtseq_side.py); the window runs
@@ -352,7 +357,9 @@ def decode_mtseq(a, corpus: Path, run: Path, beam: int, out: Path, env: dict) ->
 def decode_onmt(a, src: Path, model: Path, beam: int, out: Path, env: dict) -> dict:
     cmd = [a.venv / "bin" / "onmt_translate", "-model", model, "-src", src, "-output", out, "-beam_size", beam]
     cmd += ["-batch_size", 64, "-batch_type", "sents", "-max_length", 80, "-length_penalty", "avg", "-report_time"]
-    child = run_child(cmd, env=env)
+    # OpenNMT-py 3.5.1 checkpoints hold an argparse.Namespace, which torch >= 2.6 refuses to unpickle
+    # by default; this one was written by the run before (trusted)
+    child = run_child(cmd, env={**env, "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"})
     seconds = parse_onmt_translate_seconds(child.output)
     hyps = out.read_text(encoding="utf-8").splitlines()
     if seconds <= 0:
@@ -381,7 +388,9 @@ def bench_train_figure(a, env: dict) -> str:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mtseq-peers"
+    # run.sh's default too: outside the repository, reused across runs
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    cache = Path(os.environ.get("MTSEQ_PEERS_CACHE", xdg / "mtseq-peers"))
     p = argparse.ArgumentParser(prog="benchmarks/peers/run.sh", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, required=True, help="the shared data folder (holds multi30k/)")
     p.add_argument("--work", type=Path, default=cache / "work", help="prepared data, models, logs")

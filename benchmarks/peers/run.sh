@@ -15,4 +15,5 @@ if [ ! -x "$py" ]; then
 fi
 "$here/setup_venv.sh" "$cache/venv"
 export PYTHONPATH="$repo/src${PYTHONPATH:+:$PYTHONPATH}"
-exec "$py" "$here/peers.py" --venv "$cache/venv" --work "$cache/work" "$@"
+export MTSEQ_PEERS_CACHE="$cache"  # peers.py's default --venv and --work
+exec "$py" "$here/peers.py" "$@"
