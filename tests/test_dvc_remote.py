@@ -33,6 +33,8 @@ OUTS = (
     "results/inference.csv",
     "results/metrics.json",
     "results/plots",
+    "results/optimum.csv",
+    "results/optimum_metrics.json",
 )
 
 
