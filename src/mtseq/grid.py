@@ -323,6 +323,19 @@ def unique_run_dirs(cells: Iterable[Cell], results: str = "results") -> list[str
     return list(dict.fromkeys(d for c in cells for d in c.run_dirs(results)))
 
 
+def cell_outside_grid(config: Mapping, setting: str, cid: str, seeds: tuple = ()) -> Cell | None:
+    """A cell of ``setting`` named by its id at ratios the grid need not have (``parse0.3``): the cells
+    a confirmation or an adaptive stage trains; None when the setting or the id does not parse."""
+    scfg = ((config.get("grid") or {}).get("settings") or {}).get(setting)
+    if not scfg:
+        return None
+    try:
+        aux = parse_cell_id(cid, list(scfg.get("auxiliary") or {}))
+    except ValueError:
+        return None
+    return Cell(setting, cid, scfg["reference"], aux, tuple(seeds)) if aux else None
+
+
 def find_cell(cells: Iterable[Cell], setting: str, cid: str) -> Cell | None:
     for c in cells:
         if c.setting == setting and c.cell == cid:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mtseq.config import schema_defaults
 from mtseq.errors import MtseqError
-from mtseq.grid import Cell, expand_grid, find_cell, parse_cell_id, unique_run_dirs
+from mtseq.grid import Cell, cell_outside_grid, expand_grid, find_cell, unique_run_dirs
 
 # grid.adaptive's defaults, spelled in the schema alone
 DEFAULTS = schema_defaults("grid.adaptive")
@@ -87,16 +87,7 @@ def stage_run_dirs(config: Mapping, plans: list[Mapping]) -> list[str]:
 
 def adaptive_cell(config: Mapping, setting: str, cid: str) -> Cell | None:
     """A cell an adaptive stage added inside an alpha* interval (e.g. parse0.32), when adaptive is on."""
-    if not enabled(config):
-        return None
-    scfg = ((config.get("grid") or {}).get("settings") or {}).get(setting)
-    if not scfg:
-        return None
-    try:
-        aux = parse_cell_id(cid, list(scfg.get("auxiliary") or {}))
-    except ValueError:
-        return None
-    return Cell(setting, cid, scfg["reference"], aux) if aux else None
+    return cell_outside_grid(config, setting, cid) if enabled(config) else None
 
 
 def extend_cells(cells: list[Cell], plans: list[Mapping]) -> list[Cell]:

@@ -53,6 +53,16 @@ GRID_POINTS = 201
 DEFAULTS = {k: v for k, v in schema_defaults("optimum").items() if k in ("delta", "draws", "seed")}
 
 
+def run_points(rows: pd.DataFrame, metric: str, ids, ratio_of: dict) -> list[dict]:
+    """Every run's value with its cell's ratio(s): the per-seed points the plots draw over the fit."""
+    frame = rows.assign(value=pd.to_numeric(rows[metric], errors="coerce"))
+    return [
+        {"cell": r.cell, "alpha": ratio_of.get(r.cell), "seed": int(r.seed), "value": float(r.value)}
+        for r in frame.itertuples(index=False)
+        if r.cell in ids and math.isfinite(r.value)
+    ]
+
+
 @dataclass
 class Optimum:
     """One setting x auxiliary key: the row of optimum.csv (``curve`` and ``points`` go to the JSON only)."""
@@ -345,13 +355,7 @@ def optimum_for(
     if law and abs(law["law_t"]) >= STEP_T:
         notes.append(f"mixing law's |t| >= {STEP_T:g}: a step at one end, not a smooth law")
     diag = np.diag(means.cov[1:, 1:])
-    frame = rows.assign(value=pd.to_numeric(rows[metric], errors="coerce"))
-    ratio_of = {c.cell: c.aux[key] for c in curve}
-    points = [
-        {"cell": r.cell, "alpha": ratio_of.get(r.cell), "seed": int(r.seed), "value": float(r.value)}
-        for r in frame.itertuples(index=False)
-        if r.cell in ids and math.isfinite(r.value)
-    ]
+    points = run_points(rows, metric, ids, {c.cell: c.aux[key] for c in curve})
     return Optimum(
         setting=setting,
         key=key,

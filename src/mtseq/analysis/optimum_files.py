@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from mtseq.errors import MtseqError
-from mtseq.grid import BASELINE, Cell, cell_id, expand_grid, find_cell, key_tasks, parse_cell_id
+from mtseq.grid import BASELINE, Cell, cell_id, cell_outside_grid, expand_grid, find_cell, key_tasks
 
 
 def curve_keys(cells: Iterable[Cell]) -> list[tuple[str, str]]:
@@ -69,16 +69,8 @@ def confirm_ratio(alpha: float) -> float:
 
 def confirm_cell(config: Mapping, setting: str, cid: str) -> Cell | None:
     """A confirmation cell outside the grid (e.g. parse0.3), when confirmation runs are configured."""
-    if not confirm_seeds(config):
-        return None
-    scfg = ((config.get("grid") or {}).get("settings") or {}).get(setting)
-    if not scfg:
-        return None
-    try:
-        aux = parse_cell_id(cid, list(scfg.get("auxiliary") or {}))
-    except ValueError:
-        return None
-    return Cell(setting, cid, scfg["reference"], aux, tuple(confirm_seeds(config)))
+    seeds = tuple(confirm_seeds(config))
+    return cell_outside_grid(config, setting, cid, seeds) if seeds else None
 
 
 def confirm_run_dirs(config: Mapping, optimum_csv: str | Path) -> list[str]:

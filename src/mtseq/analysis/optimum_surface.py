@@ -22,6 +22,7 @@ from mtseq.analysis.optimum import (
     _rng,
     _t,
     draw_means,
+    run_points,
     selection_metric,
 )
 from mtseq.analysis.stats import higher_is_better
@@ -116,13 +117,7 @@ def surface_for(
         notes.append("optimum on the edge of the trained rectangle")
     surface = out.pop("surface")
     diag = np.diag(means.cov[1:, 1:])
-    frame = rows.assign(value=pd.to_numeric(rows[metric], errors="coerce"))
-    ratio_of = {c.cell: [c.aux[keys[0]], c.aux[keys[1]]] for c in grid}
-    points = [
-        {"cell": r.cell, "alpha": ratio_of.get(r.cell), "seed": int(r.seed), "value": float(r.value)}
-        for r in frame.itertuples(index=False)
-        if r.cell in ids and math.isfinite(r.value)
-    ]
+    points = run_points(rows, metric, ids, {c.cell: [c.aux[keys[0]], c.aux[keys[1]]] for c in grid})
     return Optimum(
         setting=setting,
         key=key,
