@@ -222,8 +222,8 @@ def test_planning_another_config_while_a_workflow_runs_changes_none_of_its_resul
         snakemake(work, "--report", "report.html", f"--configfile={other}", check=False)
         assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sections} == before
         made = {p.name.split("-")[0] for d in ("results/params", "data/tiny/params") for p in (work / d).iterdir()}
-        assert made == {"decode", "grid", "model+train", "data.synth", "data.vocab"}
-        assert len([*(work / "results" / "params").iterdir()]) == 3  # planning the other config wrote none
+        assert made == {"decode", "grid", "grid+optimum", "model+train", "data.synth", "data.vocab"}
+        assert len([*(work / "results" / "params").iterdir()]) == 4  # planning the other config wrote none
     finally:
         os.killpg(running.pid, signal.SIGCONT)
     out, _ = running.communicate(timeout=300)

@@ -38,7 +38,8 @@ PLAN = {
     "plot": 1,
     "tables": 1,
     "all": 1,
-    "section": 9,
+    "optimum": 1,
+    "section": 10,
 }
 
 
