@@ -65,9 +65,8 @@ def _wait_for(proc: subprocess.Popen, found, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not found():
         if proc.poll() is not None:
-            raise AssertionError(
-                f"snakemake ended ({proc.returncode}) before the awaited moment:\n{proc.stdout.read()}"
-            )
+            output = proc.stdout.read() if proc.stdout else "(its output went to a file)"
+            raise AssertionError(f"snakemake ended ({proc.returncode}) before the awaited moment:\n{output}")
         if time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             raise AssertionError("timed out waiting for snakemake")
