@@ -55,7 +55,8 @@ def confirm_metrics(wildcards):
     return [f"{d}/metrics.json" for d in confirm_run_dirs(config, table)]
 
 
-def confirm_dirs(wildcards, input):
+def metrics_dirs(wildcards, input):
+    """The run directories of a rule's metrics.json inputs, as one command-line argument list."""
     return " ".join(str(Path(p).parent) for p in input.metrics)
 
 
@@ -84,7 +85,3 @@ def stage_metrics(upto=None):
 def adaptive_metrics(wildcards):
     """Every stage's runs, up to the stop (rule aggregate's input under grid.adaptive)."""
     return stage_metrics()
-
-
-def adaptive_run_dirs(wildcards, input):
-    return " ".join(str(Path(p).parent) for p in input.metrics)

@@ -42,6 +42,6 @@ rule aggregate:
     params:
         root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
         results=lambda wc: RESULTS,
-        runs=lambda wc, input: f" --runs {adaptive_run_dirs(wc, input)}" if ADAPTIVE else "",
+        runs=lambda wc, input: f" --runs {metrics_dirs(wc, input)}" if ADAPTIVE else "",
     shell:
         "mtseq aggregate --config {input.params} --results {params.results} --data {params.root}{params.runs} > {log} 2>&1"

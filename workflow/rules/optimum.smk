@@ -44,7 +44,7 @@ rule confirm:
     conda:
         CONDA_ENV
     params:
-        runs=confirm_dirs,
+        runs=metrics_dirs,
         results=lambda wc: RESULTS,
     shell:
         "mtseq confirm --optimum {input.optimum} --fit-summary {input.summary} --runs {params.runs}"

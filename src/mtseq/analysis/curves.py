@@ -57,6 +57,10 @@ class CellMeans:
     def cov(self) -> np.ndarray:
         return self.sigma**2 * self.cov_unit
 
+    def size(self) -> dict:
+        """What the fit rests on, as the result columns report it (curve and surface alike)."""
+        return {"n_runs": self.n_runs, "n_seeds": self.n_seeds, "df": self.df, "resid_sd": self.sigma}
+
 
 def cell_means(values: np.ndarray, cells: list[str], x: np.ndarray) -> CellMeans:
     """Block model on a (1 + K) x seeds matrix (row 0 the baseline, NaN = missing run).

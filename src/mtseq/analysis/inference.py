@@ -266,14 +266,18 @@ def paired_seed_correlation(runs: pd.DataFrame | Grid) -> float:
     return _paired_corr(as_grid(runs))
 
 
-def _unpaired_sd(grid: Grid) -> float:
-    m = grid.values
-    ok = np.isfinite(m)
+def pooled_sd(values: np.ndarray) -> tuple[float, int]:
+    """Pooled sd over seeds of a cells x seeds matrix (NaN = missing run) and its degrees of freedom."""
+    ok = np.isfinite(values)
     n = ok.sum(axis=1)
-    mean = np.where(n > 0, np.where(ok, m, 0.0).sum(axis=1) / np.maximum(n, 1), 0.0)
-    ss = float(np.where(ok, (m - mean[:, None]) ** 2, 0.0).sum())
+    mean = np.where(n > 0, np.where(ok, values, 0.0).sum(axis=1) / np.maximum(n, 1), 0.0)
+    ss = float(np.where(ok, (values - mean[:, None]) ** 2, 0.0).sum())
     dof = int(np.maximum(n - 1, 0).sum())
-    return math.sqrt(ss / dof) if dof > 0 else math.nan
+    return (math.sqrt(ss / dof) if dof > 0 else math.nan), dof
+
+
+def _unpaired_sd(grid: Grid) -> float:
+    return pooled_sd(grid.values)[0]
 
 
 def unpaired_sd(runs: pd.DataFrame | Grid) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mtseq.analysis.inference import ALPHA, as_grid, compare_cells, tested_metrics
+from mtseq.analysis.inference import ALPHA, as_grid, compare_cells, pooled_sd, tested_metrics
 from mtseq.errors import MtseqError
 
 COLUMNS = [
@@ -34,17 +34,6 @@ COLUMNS = [
     "resid_sd",
     "mde80",
 ]
-
-
-def pooled_sd(values: np.ndarray) -> tuple[float, int]:
-    """Pooled sd over seeds of a cells x seeds matrix (NaN = missing run) and its degrees of freedom."""
-    ss, df = 0.0, 0
-    for row in values:
-        row = row[np.isfinite(row)]
-        if len(row) > 1:
-            ss += float(((row - row.mean()) ** 2).sum())
-            df += len(row) - 1
-    return (math.sqrt(ss / df) if df else math.nan), df
 
 
 def sd_interval(sd: float, df: int, level: float = 1 - ALPHA) -> tuple[float, float]:
