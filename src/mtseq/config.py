@@ -250,7 +250,17 @@ def workflow_config(configfiles, overrides: Mapping | None = None) -> dict:
         _merge(merged, content)
     if overrides:
         _merge(merged, dict(overrides))
+    _drop_null_settings(merged)
     return merged
+
+
+def _drop_null_settings(config: dict) -> None:
+    """A later file removes a setting an earlier one defined with ``<setting>: null`` (key-by-key merging
+    cannot otherwise narrow the grid: config/powered.yaml keeps one setting of the default)."""
+    settings = (config.get("grid") or {}).get("settings")
+    if isinstance(settings, dict):
+        for name in [k for k, v in settings.items() if v is None]:
+            del settings[name]
 
 
 def _merge(into: dict, new: Mapping) -> None:
