@@ -224,3 +224,33 @@ def test_gnmt_normalisation_prefers_longer_hypotheses_than_none(trained):
     raw, _ = beam_search(model, "translate_en_de", batch, beam=5, alpha=0.0, max_len=30, norm="power")
     norm, _ = beam_search(model, "translate_en_de", batch, beam=5, alpha=2.0, max_len=30, norm="gnmt")
     assert np.mean([len(h) for h in norm]) >= np.mean([len(h) for h in raw])
+
+
+def _ragged_model(attention: bool):
+    """An untrained model (60-word vocabularies) whose </s> bias makes sentences end at scattered
+    steps, so that pruning has sentences to remove at many steps; with attention, its memory, mask
+    and keys must leave the batch too. Returns the model and 24 random sources."""
+    cfg = fill_section("model", {**tiny_config()["model"], "attention": attention, "init_range": 1.0})
+    model = build_model(cfg, ["translate_en_de"], {"en": 60, "de": 60}, seed=7)
+    with torch.no_grad():
+        model.decoder_for("translate_en_de").out.bias[EOS_ID] += 2.0 if attention else 1.0
+    rng = np.random.default_rng(0)
+    sources = [rng.integers(4, 60, size=int(rng.integers(3, 12))).tolist() for _ in range(24)]
+    return model.eval(), sources
+
+
+@pytest.mark.parametrize("attention", [False, True])
+@pytest.mark.parametrize("beam", [1, 4])
+def test_finished_sentences_leave_the_batch_without_changing_any_output(attention, beam):
+    """Pruning finished sentences is a speed-up only: the same hypotheses and scores as keeping them."""
+    (model, sources), task = _ragged_model(attention), "translate_en_de"
+    batch = make_sources(model, task, sources)
+    if beam == 1:
+        kept, kept_scores = greedy(model, task, batch, max_len=25, prune=False)
+        pruned, pruned_scores = greedy(model, task, batch, max_len=25, prune=True)
+    else:
+        kept, kept_scores = beam_search(model, task, batch, beam, 1.0, 25, "power", prune=False)
+        pruned, pruned_scores = beam_search(model, task, batch, beam, 1.0, 25, "power", prune=True)
+    assert len({len(h) for h in kept}) > 3  # sentences end at different steps, so many steps prune some
+    assert pruned == kept
+    torch.testing.assert_close(pruned_scores, kept_scores, rtol=0, atol=1e-5)

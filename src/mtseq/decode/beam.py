@@ -2,8 +2,8 @@
 
 All sentences of a batch and all their beams advance together as one
 [B*K] decoder batch; a finished hypothesis stays in its beam, extended by
-padding at no cost, so the search is a fixed number of tensor operations
-per step. Hypotheses are ranked by ``score / lp(length)`` at the end:
+padding, and a sentence whose hypotheses have all finished leaves the
+batch, so a step costs what its live sentences cost. Hypotheses are ranked by ``score / lp(length)`` at the end:
 ``lp = length ** alpha`` (``power``) or ``((5 + length) / 6) ** alpha`` (``gnmt``,
 Wu et al. 2016); alpha = 0 ranks by raw log-probability.
 """
@@ -93,34 +93,50 @@ def length_penalty(lengths: torch.Tensor, alpha: float, norm: str = "power") -> 
     return lengths**alpha
 
 
+def _keep(rows: torch.Tensor, state, memory, mask, keys, per_row: int = 1):
+    """The decoder inputs of the batch rows ``rows`` (each row spans ``per_row`` beams)."""
+    flat = rows if per_row == 1 else (rows[:, None] * per_row + torch.arange(per_row, device=rows.device)).view(-1)
+    state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
+    if memory is not None:
+        memory, mask, keys = memory.index_select(0, flat), mask.index_select(0, flat), keys.index_select(0, flat)
+    return state, memory, mask, keys
+
+
 @torch.no_grad()
-def greedy(model: MultiTaskModel, task: str, sources: Sources, max_len: int, scores: bool = True):
+def greedy(model: MultiTaskModel, task: str, sources: Sources, max_len: int, scores: bool = True, prune: bool = True):
     """Most probable next token at each step; returns (</s>-terminated id lists, summed log-probs).
 
     With ``scores=False`` the argmax is taken on the logits (the same token) and no softmax is
     computed: the summed log-probs come back as zeros, and decoding is about 8% faster.
+    ``prune``: a finished sentence leaves the decoder batch, so a batch costs what its live rows
+    cost (the output is the same; ``prune=False`` keeps it to the end, for the side-by-side benchmark).
     """
     model.eval()
     b = sources.size
     dec, state, memory, mask, keys = _start(model, task, sources, 1)
     device = state[0].device
     tokens = torch.full((b,), BOS_ID, dtype=torch.long, device=device)
+    alive = torch.arange(b, device=device)  # the original rows still decoding
     finished = torch.zeros(b, dtype=torch.bool, device=device)
     total = torch.zeros(b, device=device)
-    steps = []
-    for _ in range(max_len):
+    out = torch.full((b, max_len), PAD_ID, dtype=torch.long, device=device)
+    for t in range(max_len):
         logp, state = _step(dec, tokens, state, memory, mask, keys, log_probs=scores)
         if scores:
             best, tokens = logp.max(dim=-1)
-            total += torch.where(finished, 0.0, best)
+            total.index_add_(0, alive, torch.where(finished, 0.0, best))
         else:
             tokens = logp.argmax(dim=-1)
         tokens = tokens.masked_fill(finished, PAD_ID)
-        steps.append(tokens)
+        out[alive, t] = tokens
         finished |= tokens == EOS_ID
         if bool(finished.all()):
             break
-    return _trim(torch.stack(steps, dim=1)), total.cpu()
+        if prune and bool(finished.any()):
+            live = (~finished).nonzero().squeeze(1)
+            state, memory, mask, keys = _keep(live, state, memory, mask, keys)
+            alive, tokens, finished = alive[live], tokens[live], finished[live]
+    return _trim(out), total.cpu()
 
 
 @torch.no_grad()
@@ -132,8 +148,14 @@ def beam_search(
     alpha: float,
     max_len: int,
     norm: str,
+    prune: bool = True,
 ):
-    """Best hypothesis per source by normalised score; returns (</s>-terminated id lists, raw log-probs)."""
+    """Best hypothesis per source by normalised score; returns (</s>-terminated id lists, raw log-probs).
+
+    ``prune``: a sentence whose k hypotheses have all ended leaves the decoder batch (its beams
+    would only be extended by padding, in the same order); ``prune=False`` keeps it, for the
+    side-by-side benchmark.
+    """
     model.eval()
     b, k = sources.size, beam
     dec, state, memory, mask, keys = _start(model, task, sources, k)
@@ -143,30 +165,43 @@ def beam_search(
     scores[:, 0] = 0.0
     finished = torch.zeros(b, k, dtype=torch.bool, device=device)
     lengths = torch.zeros(b, k, dtype=torch.long, device=device)
-    offsets = (torch.arange(b, device=device) * k)[:, None]
+    alive = torch.arange(b, device=device)  # the original sentences still decoding
+    final_scores, final_lengths = scores.clone(), lengths.clone()  # every sentence's, kept when it leaves
+    stay = torch.arange(k, device=device).expand(b, k)  # the back-pointer of a sentence that has left
     token_hist, back_hist = [], []
     pad_only = None
     for _ in range(max_len):
+        n = alive.numel()
         logp, state = _step(dec, tokens, state, memory, mask, keys)
         v = logp.size(-1)
         if pad_only is None:
             pad_only = torch.full((v,), float("-inf"), device=device)
             pad_only[PAD_ID] = 0.0
-        logp = torch.where(finished.view(-1, 1), pad_only, logp).view(b, k, v)
-        top, idx = (scores[:, :, None] + logp).view(b, k * v).topk(k, dim=1)
+        logp = torch.where(finished.view(-1, 1), pad_only, logp).view(n, k, v)
+        top, idx = (scores[:, :, None] + logp).view(n, k * v).topk(k, dim=1)
         back, tok = idx // v, idx % v
         was_finished = finished.gather(1, back)
         lengths = lengths.gather(1, back) + (~was_finished).long()
         finished = was_finished | (tok == EOS_ID)
         scores = top
-        token_hist.append(tok)
-        back_hist.append(back)
-        flat = (back + offsets).view(-1)
+        full_tok = torch.full((b, k), PAD_ID, dtype=torch.long, device=device)
+        full_tok[alive], full_back = tok, stay.clone()
+        full_back[alive] = back
+        token_hist.append(full_tok)
+        back_hist.append(full_back)
+        final_scores[alive], final_lengths[alive] = scores, lengths
+        flat = (back + (torch.arange(n, device=device) * k)[:, None]).view(-1)
         state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
         tokens = tok.view(-1)
-        if bool(finished.all()):
+        done = finished.all(dim=1)
+        if bool(done.all()):
             break
-    ranked = scores / length_penalty(lengths, alpha, norm)
+        if prune and bool(done.any()):
+            live = (~done).nonzero().squeeze(1)
+            state, memory, mask, keys = _keep(live, state, memory, mask, keys, per_row=k)
+            alive, scores, lengths, finished = alive[live], scores[live], lengths[live], finished[live]
+            tokens = tok[live].view(-1)
+    ranked = final_scores / length_penalty(final_lengths, alpha, norm)
     best = ranked.argmax(dim=1)
     pick = best[:, None]
     out = []
@@ -174,14 +209,14 @@ def beam_search(
         out.append(tok.gather(1, pick))
         pick = back.gather(1, pick)
     seqs = torch.cat(out[::-1], dim=1)
-    return _trim(seqs), scores.gather(1, best[:, None]).squeeze(1).cpu()
+    return _trim(seqs), final_scores.gather(1, best[:, None]).squeeze(1).cpu()
 
 
-def decode_batch(model, task, sources: Sources, beam=5, alpha=1.0, max_len=80, norm="power", scores=True):
+def decode_batch(model, task, sources: Sources, beam=5, alpha=1.0, max_len=80, norm="power", scores=True, prune=True):
     """Beam search, or the greedy fast path for beam 1 (``scores=False``: no log-probs needed)."""
     if beam <= 1:
-        return greedy(model, task, sources, max_len, scores)
-    return beam_search(model, task, sources, beam, alpha, max_len, norm)
+        return greedy(model, task, sources, max_len, scores, prune)
+    return beam_search(model, task, sources, beam, alpha, max_len, norm, prune)
 
 
 def translate(
@@ -193,6 +228,7 @@ def translate(
     max_len: int,
     batch_size: int,
     norm: str,
+    prune: bool = True,
 ) -> list[list[int]]:
     """Decode every source of ``task``: token-id lists, or a float array [n, dim] for image tasks.
 
@@ -210,7 +246,7 @@ def translate(
         chunk = order[start : start + batch_size]
         items = np.asarray(sources)[chunk] if image else [sources[i] for i in chunk]
         sources_ = make_sources(model, task, items)
-        hyps, _ = decode_batch(model, task, sources_, beam, length_penalty, max_len, norm, scores=False)
+        hyps, _ = decode_batch(model, task, sources_, beam, length_penalty, max_len, norm, False, prune)
         for i, hyp in zip(chunk, hyps):
             results[i] = [t for t in hyp if t != EOS_ID]
     return results
