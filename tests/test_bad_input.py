@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from config_files import config_file, fetch_argv, parse_argv
 
 from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
@@ -154,7 +155,8 @@ def _vocab_build_case(text: bytes, min_count: int, words: str):
     def build(tmp: Path, env: Env) -> Call:
         src = _write(tmp / "t.en", text)
         out = tmp / "vocab" / "en.txt"
-        argv = ["vocab", "--inputs", str(src), "--out", str(out), "--min-count", str(min_count)]
+        section = config_file(tmp, {"data": {"vocab": {"min_count": min_count}}})  # the rule's section file
+        argv = ["vocab", "--config", section, "--inputs", str(src), "--out", str(out)]
         return Call(argv, str(src), words, absent=[out], folders=[out.parent])
 
     return build
@@ -392,7 +394,7 @@ def _silver_case(tokens: bytes, model_exists: bool, where_tokens: bool, line: in
         tok = _write(tmp / "sents.en", tokens)
         model = tmp / "models" / "benepar_en3_missing"
         out = tmp / "silver"
-        argv = ["silver", "parse", "--model", str(model), "--tokens", str(tok), "--out", str(out / "trees.mrg")]
+        argv = [*parse_argv(tmp, model), "--tokens", str(tok), "--out", str(out / "trees.mrg")]
         argv += ["--stats", str(out / "stats.json"), "--no-progress"]
         path = tok if where_tokens else model
         where = f"{path}:{line}" if line else str(path)
@@ -407,10 +409,10 @@ def _fetch_case(source: bytes | None, sha256: str, words: str):
         if source is not None:
             _write(src, source)
         out = tmp / "downloads" / "corpus.tar.gz"
-        argv = ["fetch", "--url", str(src), "--out", str(out), "--sha256", sha256, "--quiet"]
+        argv = [*fetch_argv(tmp, src, sha256, "corpus.tar.gz"), "--out", str(out), "--quiet"]
         absent = [out, out.with_name(out.name + ".part")]
-        if "64 hex" in words:  # refused before anything is read: the destination it was for is named
-            return Call(argv, str(out), words, absent=absent, folders=[out.parent])
+        if "config key" in words:  # refused before anything is read: the config file is named
+            return Call(argv, argv[2], words, absent=absent, folders=[out.parent])
         # a failed transfer ends "<source> -> <destination>", naming both
         return Call(argv, "", words, names=[f"{src} -> {out}"], absent=absent, folders=[out.parent])
 
@@ -545,7 +547,7 @@ CASES: dict[str, Callable[[Path, Env], Call]] = {
     "silver-empty-sentence": _silver_case(b"The cat sat .\n\n", False, True, 2, "empty line"),
     # downloads
     "fetch-sha256-mismatch": _fetch_case(b"not the corpus you want\n", "0" * 64, "checksum mismatch"),
-    "fetch-sha256-malformed": _fetch_case(b"data\n", "abc123", "sha256 must be 64 hex digits"),
+    "fetch-sha256-malformed": _fetch_case(b"data\n", "abc123", "config key 'fetch.corpus.tar.gz.sha256'"),
     "fetch-missing-local-source": _fetch_case(None, "0" * 64, "local source not found"),
 }
 

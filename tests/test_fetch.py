@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from config_files import fetch_argv
 from http_server import FileServer
 
 from mtseq.cli import main
@@ -298,11 +299,7 @@ def test_cli_fetch_and_unpack(server: FileServer, tmp_path: Path, capsys):
     out = tmp_path / "dl" / "treebank.zip"
     rc = main(
         [
-            "fetch",
-            "--url",
-            server.url("ptb_sample/treebank.zip"),
-            "--sha256",
-            TREEBANK_SHA,
+            *fetch_argv(tmp_path, server.url("ptb_sample/treebank.zip"), TREEBANK_SHA),
             "--out",
             str(out),
             "--unpack",
@@ -320,21 +317,12 @@ def test_cli_fetch_and_unpack(server: FileServer, tmp_path: Path, capsys):
 
 def test_cli_fetch_errors_are_one_line(server: FileServer, tmp_path: Path, capsys):
     rc = main(
-        [
-            "fetch",
-            "--url",
-            server.url("nope.zip"),
-            "--sha256",
-            TREEBANK_SHA,
-            "--out",
-            str(tmp_path / "x.zip"),
-            "--quiet",
-        ]
+        [*fetch_argv(tmp_path, server.url("nope.zip"), TREEBANK_SHA), "--out", str(tmp_path / "x.zip"), "--quiet"]
     )
     err = capsys.readouterr().err.strip()
     assert rc == 2 and err.startswith("mtseq: error: HTTP 404") and "\n" not in err
 
 
 def test_cli_fetch_without_sha_prints_it(shared_data: Path, tmp_path: Path, capsys):
-    rc = main(["fetch", "--url", str(shared_data / TRAIN_EN), "--out", str(tmp_path / "t.gz"), "--quiet"])
+    rc = main([*fetch_argv(tmp_path, shared_data / TRAIN_EN), "--out", str(tmp_path / "t.gz"), "--quiet"])
     assert rc == 0 and TRAIN_EN_SHA in capsys.readouterr().err

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from config_files import config_file, fetch_argv
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -313,7 +314,7 @@ def test_fuzz_aligned_corpora(corpus):
             assert lines[-1] == "" and len(lines) - 1 == n
             assert all(ln.split() and not invisible(ln) for ln in lines[:-1]), lines
         vocab = tmp / "vocab" / "en.txt"
-        code, _, err = run(["vocab", "--inputs", outs[0], "--out", vocab])
+        code, _, err = run(["vocab", "--config", config_file(tmp / "en", {}), "--inputs", outs[0], "--out", vocab])
         if check_contract(code, err, [vocab], [tmp]):
             entries = [ln.split("\t") for ln in vocab.read_text(encoding="utf-8").splitlines()]
             tokens = [e[0] for e in entries]
@@ -508,7 +509,7 @@ def test_fuzz_archives(archive):
         src.parent.mkdir()
         src.write_bytes(data)
         out, dest = tmp / "dl" / name, tmp / "unpacked"
-        argv = ["fetch", "--url", src, "--out", out, "--sha256", sha256_file(src), "--unpack", dest, "--quiet"]
+        argv = [*fetch_argv(tmp / "src", src, sha256_file(src)), "--out", out, "--unpack", dest, "--quiet"]
         code, _, err = run(argv)
         if not check_contract(code, err, folders=[tmp]):
             assert not dest.exists() or not any(dest.iterdir()), sorted(dest.rglob("*"))

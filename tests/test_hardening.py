@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from config_files import config_file, fetch_argv
 from http_server import FileServer
 
 import mtseq.commands.grid
@@ -227,7 +228,8 @@ def test_nfd_and_nfc_spellings_are_one_token(tmp_path, capsys):
     argv, outs = _tokenise_argv(tmp_path, "caf\u00e9\ncafe\u0301\n".encode(), "Stra\u00dfe\nStrasse\n".encode())
     assert main([str(a) for a in argv]) == 0
     assert outs[0].read_text(encoding="utf-8") == "caf\u00e9\ncaf\u00e9\n"  # NFC, one spelling
-    assert main(["vocab", "--inputs", str(outs[0]), "--out", str(tmp_path / "v.txt")]) == 0
+    vocab = ["vocab", "--config", config_file(tmp_path, {}), "--inputs", str(outs[0])]  # the schema's options
+    assert main([*vocab, "--out", str(tmp_path / "v.txt")]) == 0
     assert Vocab.load(tmp_path / "v.txt").tokens[4:] == ["caf\u00e9"]
 
 
@@ -237,7 +239,7 @@ def test_not_regular_files_are_named_as_such(tmp_path, capsys):
     _write(tmp_path / "x.de", "a\n")
     argv = ["tokenise", "--inputs", fifo, tmp_path / "x.de", "--langs", "en", "de", "--outputs", "a", "b"]
     assert _refused(argv, capsys) == f"mtseq: error: {fifo}: is a FIFO (named pipe), not a regular file"
-    argv = ["vocab", "--inputs", "/dev/null", "--out", tmp_path / "v.txt"]
+    argv = ["vocab", "--config", config_file(tmp_path, {}), "--inputs", "/dev/null", "--out", tmp_path / "v.txt"]
     assert _refused(argv, capsys) == "mtseq: error: /dev/null: is a character device, not a regular file"
 
 
@@ -249,7 +251,7 @@ def test_an_archive_link_out_of_the_folder_is_an_unsafe_link(tmp_path, capsys):
         tar.addfile(info)
     from mtseq.fetch import sha256_file
 
-    argv = ["fetch", "--url", archive, "--out", tmp_path / "dl.tar", "--sha256", sha256_file(archive)]
+    argv = [*fetch_argv(tmp_path, archive, sha256_file(archive)), "--out", tmp_path / "dl.tar"]
     line = _refused([*argv, "--unpack", tmp_path / "out", "--quiet"], capsys)
     assert line == (
         f"mtseq: error: {tmp_path / 'dl.tar'}: unsafe link 'corpus/passwd' -> '../../etc/passwd' "
@@ -271,7 +273,7 @@ def test_a_zip_of_an_unknown_version_is_unsupported_not_a_traceback(tmp_path, ca
     central = data.index(b"PK\x01\x02")
     data[central + 6 : central + 8] = (235).to_bytes(2, "little")  # version 23.5
     archive = _write(tmp_path / "corpus.zip", bytes(data))
-    argv = ["fetch", "--url", archive, "--out", tmp_path / "dl.zip", "--sha256", sha256_file(archive)]
+    argv = [*fetch_argv(tmp_path, archive, sha256_file(archive)), "--out", tmp_path / "dl.zip"]
     line = _refused([*argv, "--unpack", tmp_path / "out", "--quiet"], capsys)
     assert line == f"mtseq: error: {tmp_path / 'dl.zip'}: unsupported zip archive (zip file version 23.5)"
 
@@ -299,7 +301,7 @@ def test_archive_links_must_lead_to_a_member(tmp_path, capsys, links, words):
             elif target is not None:
                 info.type, info.linkname = tarfile.SYMTYPE, target
             tar.addfile(info, io.BytesIO(b"") if target is None else None)
-    argv = ["fetch", "--url", archive, "--out", tmp_path / "dl.tar", "--sha256", sha256_file(archive)]
+    argv = [*fetch_argv(tmp_path, archive, sha256_file(archive)), "--out", tmp_path / "dl.tar"]
     line = _refused([*argv, "--unpack", tmp_path / "out", "--quiet"], capsys)
     assert line.startswith(f"mtseq: error: {tmp_path / 'dl.tar'}: {words}")
     assert list((tmp_path / "out").iterdir()) == []

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from config_files import config_file
 from http_server import FileServer
 
 from mtseq.cli import main
 from mtseq.errors import MtseqError
 from mtseq.fetch import fetch, prepare_multi30k, prepare_parallel, prepare_ptb_sample, unpack
-from mtseq.fetch.prepare import count_trees, read_corpus_lines
+from mtseq.fetch.prepare import read_corpus_lines
 from mtseq.io import check_aligned, read_lines
 from mtseq.layout import SPLITS, Layout
 from mtseq.trees.ptb import read_trees
@@ -112,6 +113,8 @@ def test_prepare_parallel_from_sgm(tmp_path: Path, capsys):
             str(tmp_path / "newstest.de.sgm"),
             "--split",
             "test",
+            "--config",
+            config_file(tmp_path, {}),  # data.prepare.translate: the schema's defaults
             "--out-root",
             str(tmp_path / "c"),
         ]
@@ -151,24 +154,16 @@ def test_ptb_sample_fetched_unpacked_split_by_file(server: FileServer, fetch_con
         assert layout2.raw_trees(split).read_bytes() == layout.raw_trees(split).read_bytes()
 
 
-def test_cli_ptb_sample_with_custom_ranges(ptb_sample_zip: Path, tmp_path: Path, capsys):
-    rc = main(
-        [
-            "prepare",
-            "ptb-sample",
-            "--source",
-            str(ptb_sample_zip),
-            "--out-root",
-            str(tmp_path / "c"),
-            "--train",
-            "1-10",
-            "--valid",
-            "11-12",
-            "--test",
-            "199",
-        ]
-    )
-    assert rc == 0
+@pytest.mark.parametrize("whole", [False, True], ids=["section-file", "whole-config"])
+def test_cli_ptb_sample_with_custom_ranges(ptb_sample_zip: Path, tmp_path: Path, capsys, whole: bool):
+    """The ranges come from data.prepare.trees: the section file a rule passes, or a whole config by hand."""
+    trees = {"source": "treebank.zip", "train": "1-10", "valid": "11-12", "test": "199-199"}
+    doc = {"data": {"prepare": {"trees": trees}}}
+    if whole:
+        doc = {"data": {"name": "ptb", "source": "fetch", "prepare": {"trees": trees}}, "fetch": {"treebank.zip": {}}}
+        doc["fetch"]["treebank.zip"]["url"] = str(ptb_sample_zip)
+    args = ["prepare", "ptb-sample", "--source", str(ptb_sample_zip), "--config", config_file(tmp_path, doc)]
+    assert main([*args, "--out-root", str(tmp_path / "c")]) == 0
     out = capsys.readouterr().out
     assert "train" in out and "from 10 files" in out and "from 1 files" in out
     layout = Layout(tmp_path / "c")
@@ -196,27 +191,8 @@ def test_ptb_sample_refusals(ptb_sample_zip: Path, tmp_path: Path, capsys):
     with pytest.raises(MtseqError, match=r"treebank\.zip: corrupt or truncated zip archive"):
         prepare_ptb_sample(bad, layout)
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c" / "raw").glob("trees.*"))
-    assert (
-        main(
-            [
-                "prepare",
-                "ptb-sample",
-                "--source",
-                str(ptb_sample_zip),
-                "--out-root",
-                str(tmp_path / "c"),
-                "--train",
-                "one-ten",
-            ]
-        )
-        == 2
-    )
-    assert "file range must look like 1-159" in capsys.readouterr().err
-
-
-def test_count_trees_checks_balance():
-    assert count_trees("( (S (NP (DT a)) (VP (VBZ b))) )\n( (X (Y z)) )\n", "t") == 2
-    with pytest.raises(MtseqError, match="t: unbalanced brackets: 1 bracket"):
-        count_trees("( (S (NP a))\n", "t")
-    with pytest.raises(MtseqError, match="extra '\\)' on line 2"):
-        count_trees("(S a)\n)\n", "t")
+    bad_range = config_file(tmp_path, {"data": {"prepare": {"trees": {"source": "t.zip", "train": "one-ten"}}}})
+    args = ["prepare", "ptb-sample", "--source", str(ptb_sample_zip), "--config", bad_range]
+    assert main([*args, "--out-root", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "config key 'data.prepare.trees.train'" in err and bad_range in err

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from config_files import config_file
 
 from mtseq.cli import main
 from mtseq.errors import MtseqError
@@ -115,14 +116,38 @@ def test_parallel_refusals_name_the_source(wmt, tmp_path: Path):
 
 
 def test_cli_parallel_test_set_per_direction_from_sgm_in_tgz(wmt, tmp_path: Path, capsys):
+    """The split is the rule's wildcard (test.en-de); drop_empty, asked for, never applies to test text."""
     dev = wmt["dev"]
-    args = ["prepare", "parallel", "--en", f"{dev}:newstest2014-deen-src.en.sgm"]
-    args += ["--de", f"{dev}:dev/newstest2014-deen-ref.de.sgm", "--split", "test", "--direction", "en-de"]
+    drop = config_file(tmp_path, {"data": {"prepare": {"translate": {"drop_empty": True}}}})
+    args = ["prepare", "parallel", "--en", f"{dev}:newstest2014-deen-src.en.sgm", "--config", drop]
+    args += ["--de", f"{dev}:dev/newstest2014-deen-ref.de.sgm", "--split", "test.en-de"]
     assert main([*args, "--out-root", str(tmp_path / "c")]) == 0
     layout = Layout(tmp_path / "c")
     assert read_lines(layout.raw_translate("test", "en", "en-de")) == ["A & B", "C"]
     assert read_lines(tmp_path / "c" / "raw" / "translate.test.en-de.de") == ["A & B", "D"]
-    assert "test: 2 pairs" in capsys.readouterr().out
+    assert "test.en-de: 2 pairs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["section-file", "whole-config"])
+def test_cli_parallel_drop_empty_from_the_config(wmt, tmp_path: Path, capsys, whole: bool):
+    """drop_empty comes from data.prepare.translate: the rule's section file, or a whole config by hand."""
+    europarl = wmt["europarl"]
+    translate = {"drop_empty": True}
+    if whole:  # the config that names the archive as a download, as config/paper.yaml does
+        pair = {"en": "europarl:europarl-v7.de-en.en", "de": "europarl:europarl-v7.de-en.de"}
+        translate.update(train=pair, valid=pair, test=pair)
+        doc = {"data": {"source": "fetch", "parts": ["translate"], "prepare": {"translate": translate}}}
+        doc["fetch"] = {"europarl": {"url": str(europarl)}}
+    else:
+        doc = {"data": {"prepare": {"translate": translate}}}
+    args = ["prepare", "parallel", "--config", config_file(tmp_path, doc), "--split", "train"]
+    args += ["--en", f"{europarl}:europarl-v7.de-en.en", "--de", f"{europarl}:europarl-v7.de-en.de"]
+    assert main([*args, "--out-root", str(tmp_path / "c")]) == 0
+    assert "(1 with an empty side dropped)" in capsys.readouterr().out
+    bad = config_file(tmp_path, {"data": {"prepare": {"translate": {"drop_empty": "yes"}}}}, "bad.yaml")
+    assert main(["prepare", "parallel", *args[2:], "--config", bad, "--out-root", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "bad.yaml: config key 'data.prepare.translate.drop_empty'" in err
 
 
 # fetch without a pinned sha256 ----------------------------------------------------
@@ -142,9 +167,31 @@ def test_unpinned_download_is_recorded_and_kept(tmp_path: Path, capsys):
     with pytest.raises(MtseqError, match="local source not found"):
         fetch(src, dest, None, progress=False)
     src.write_bytes(gzip.compress(b"a\nb\n"))
-    assert main(["fetch", "--url", str(src), "--out", str(tmp_path / "d2.gz"), "--quiet"]) == 0
+    digest = sha256_file(src)  # gzip stamps the time: the bytes may differ from the first
+    section = config_file(tmp_path, {"fetch": {"c.gz": {"url": str(src)}}})  # as the fetch rule writes it
+    assert main(["fetch", "--config", section, "--name", "c.gz", "--out", str(tmp_path / "d2.gz"), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert f"sha256 {digest}" in err and "recorded in d2.gz.sha256" in err and f"sha256: {digest}" in err
+    assert "no sha256 in fetch.c.gz" in err
+
+
+def test_cli_fetch_reads_its_entry_from_a_section_file_or_a_config(tmp_path: Path, capsys):
+    """`mtseq fetch` takes url and sha256 from fetch.NAME; a wrong sha256 or an unknown name is one line."""
+    src = tmp_path / "corpus.gz"
+    src.write_bytes(gzip.compress(b"a\nb\n"))
+    pinned = {"url": str(src), "sha256": sha256_file(src)}
+    whole = config_file(tmp_path, {"fetch": {"a.gz": {"url": "unused"}, "c.gz": pinned}})
+    assert main(["fetch", "--config", whole, "--name", "c.gz", "--out", str(tmp_path / "d.gz"), "--quiet"]) == 0
+    assert (tmp_path / "d.gz").read_bytes() == src.read_bytes() and "unverified" not in capsys.readouterr().err
+    for doc, key in (
+        ({"fetch": {"c.gz": {**pinned, "sha256": "0" * 63}}}, "fetch.c.gz.sha256"),
+        ({"fetch": {"a.gz": {"url": "x"}}}, "fetch.c.gz"),
+    ):
+        bad = config_file(tmp_path, doc, "bad.yaml")
+        assert main(["fetch", "--config", bad, "--name", "c.gz", "--out", str(tmp_path / "e.gz"), "--quiet"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and f"bad.yaml: config key '{key}'" in err
+    assert not (tmp_path / "e.gz").exists()
 
 
 # WSJ by section ------------------------------------------------------------------
@@ -187,9 +234,28 @@ def test_wsj_missing_root_or_section_says_what_to_supply(tmp_path: Path, capsys)
     with pytest.raises(MtseqError, match="file of section 22 in the folder of section 23"):
         prepare_wsj(root, layout, {"train": "02", "valid": "22", "test": "23"})
     assert not layout.raw_trees("train").exists()
-    rc = main(["prepare", "wsj", "--root", str(tmp_path / "nowhere"), "--out-root", str(tmp_path / "c")])
+    nowhere = config_file(tmp_path, {"data": {"prepare": {"trees": {"wsj_root": str(tmp_path / "nowhere")}}}})
+    rc = main(["prepare", "wsj", "--config", nowhere, "--out-root", str(tmp_path / "c")])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "\n" not in err and "LDC99T42" in err
+    ptb = config_file(tmp_path, {"data": {"prepare": {"trees": {"source": "treebank.zip"}}}}, "ptb.yaml")
+    rc = main(["prepare", "wsj", "--config", ptb, "--out-root", str(tmp_path / "c")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "\n" not in err and "ptb.yaml: config key 'data.prepare.trees.wsj_root'" in err
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["section-file", "whole-config"])
+def test_cli_wsj_reads_root_and_sections_from_the_config(tmp_path: Path, capsys, whole: bool):
+    root = _fake_wsj(tmp_path / "wsj", {2: 1, 3: 1, 22: 1, 23: 1})
+    trees = {"wsj_root": str(root), "sections": {"train": "02-03"}}  # valid 22, test 23: the schema's defaults
+    data = (
+        {"source": "fetch", "parts": ["trees"], "prepare": {"trees": trees}} if whole else {"prepare": {"trees": trees}}
+    )
+    assert (
+        main(["prepare", "wsj", "--config", config_file(tmp_path, {"data": data}), "--out-root", str(tmp_path / "c")])
+        == 0
+    )
+    assert "train (sections 02-03) 4 trees from 2 files" in capsys.readouterr().out
 
 
 # MSCOCO captions with supplied features ------------------------------------------------
@@ -285,9 +351,21 @@ def test_mono_documents_keep_their_sentences_together(tmp_path: Path, capsys):
     docs = [[f"Doc {d} sentence {k} ." for k in range(3)] for d in range(200)]
     src = tmp_path / "docs.en"
     src.write_text("\n\n".join("\n".join(d) for d in docs) + "\n", encoding="utf-8")
+    mono = {"fraction": 0.3, "valid": 5, "test": 5, "documents": True}
+    section = config_file(tmp_path, {"data": {"prepare": {"mono": mono}}})
     rc = main(
-        ["prepare", "mono", "--inputs", str(src), "--lang", "en", "--fraction", "0.3", "--valid", "5"]
-        + ["--test", "5", "--documents", "--out-root", str(tmp_path / "c")]
+        [
+            "prepare",
+            "mono",
+            "--config",
+            section,
+            "--inputs",
+            str(src),
+            "--lang",
+            "en",
+            "--out-root",
+            str(tmp_path / "c"),
+        ]
     )
     assert rc == 0 and '"documents": true' in capsys.readouterr().out
     layout = Layout(tmp_path / "c")
@@ -307,3 +385,18 @@ def test_mono_refusals(tmp_path: Path):
     with pytest.raises(MtseqError, match="units left for valid"):
         prepare_mono([src], "en", Layout(tmp_path / "c"), fraction=0.5, n_valid=5, n_test=5)
     assert not (tmp_path / "c" / "raw").exists() or not list((tmp_path / "c" / "raw").iterdir())
+
+
+def test_cli_mono_from_a_whole_config_and_a_bad_value(tmp_path: Path, capsys):
+    """By hand, a whole config gives the options (the rest are the schema's); a bad value names its key."""
+    src = _news(tmp_path, 400)
+    mono = {"en": "news.en.gz", "fraction": 0.5, "valid": 10, "test": 10, "seed": 3}
+    whole = config_file(tmp_path, {"data": {"source": "fetch", "parts": ["mono"], "prepare": {"mono": mono}}})
+    args = ["prepare", "mono", "--inputs", *map(str, src), "--lang", "en"]
+    assert main([*args, "--config", whole, "--out-root", str(tmp_path / "c")]) == 0
+    assert len(read_lines(Layout(tmp_path / "c").raw_mono("test", "en"))) == 10
+    bad = config_file(tmp_path, {"data": {"prepare": {"mono": {"fraction": 1.5}}}}, "bad.yaml")
+    assert main([*args, "--config", bad, "--out-root", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "bad.yaml: config key 'data.prepare.mono.fraction'" in err
+    assert not (tmp_path / "d").exists()

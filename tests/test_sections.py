@@ -8,6 +8,7 @@ import os
 import pytest
 import yaml
 
+from mtseq.config import load_section, validate_config
 from mtseq.errors import MtseqError
 from mtseq.pipeline import section_file
 
@@ -57,3 +58,32 @@ def test_a_section_held_by_a_file_of_the_old_name_is_read_from_it(tmp_path):
     assert section_file(config, ("decode",), tmp_path)[0] == str(legacy)
     edited, _ = section_file({"decode": {"beam": 4}}, ("decode",), tmp_path)  # another content: a new name
     assert os.path.basename(edited).startswith("decode-")
+
+
+def test_a_command_reads_the_section_file_its_rule_writes(tmp_path):
+    """What `mtseq vocab --config FILE` reads is the section as the workflow validated it; an edit of the
+    section is a new file name, so the vocab jobs rerun (and only the jobs that read data.vocab)."""
+    config = validate_config({"data": {"vocab": {"max_size": 300}}})
+    path, text = section_file(config, ("data.vocab",), tmp_path)
+    synth = section_file(config, ("data.synth",), tmp_path)[0]
+    _write(path, text)
+    assert load_section(path, "data.vocab") == {"max_size": 300, "min_count": 1}
+    config["data"]["vocab"]["max_size"] = 400
+    assert section_file(config, ("data.vocab",), tmp_path)[0] != path
+    assert section_file(config, ("data.synth",), tmp_path)[0] == synth  # the corpus is not made again
+
+
+def test_a_fetch_key_with_dots_is_one_key(tmp_path):
+    """A download's section is fetch.<key>, and a key may hold dots (wmt15.tgz): its path is a tuple."""
+    config = validate_config({"fetch": {"wmt15.tgz": {"url": "https://example.org/wmt15.tgz"}, "b": {"url": "x"}}})
+    path, text = section_file(config, (("fetch", "wmt15.tgz"),), tmp_path)
+    assert os.path.basename(path).startswith("fetch.wmt15.tgz-")
+    _write(path, text)
+    assert load_section(path, "fetch") == {"wmt15.tgz": {"url": "https://example.org/wmt15.tgz", "sha256": None}}
+
+
+def test_a_bad_value_in_a_section_file_is_one_line_naming_file_and_key(tmp_path):
+    path = _write(str(tmp_path / "data.vocab-0123456789ab.yaml"), "data:\n  vocab:\n    max_size: 2\n")
+    with pytest.raises(MtseqError) as err:
+        load_section(path, "data.vocab")
+    assert str(err.value).startswith(f"{path}: config key 'data.vocab.max_size': 2 is less than the minimum")

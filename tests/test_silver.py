@@ -10,6 +10,7 @@ from pathlib import Path
 import benepar_tiny
 import numpy as np
 import pytest
+from config_files import config_file, parse_argv
 
 from mtseq.cli import main
 from mtseq.errors import MtseqError
@@ -53,6 +54,11 @@ def _silver(*args: str | Path) -> int:
     return main(["silver", *map(str, args)])
 
 
+def _parse(folder: Path, model: str | Path, *args: str | Path, batch_size: int | None = None) -> int:
+    """`mtseq silver parse` with ``model`` as the config's parser a."""
+    return main([*parse_argv(folder, model, batch_size), *map(str, args)])
+
+
 # parse ---------------------------------------------------------------------
 
 
@@ -67,10 +73,7 @@ def test_tiny_model_loads_through_benepar_parser(models):
 
 def test_parse_cli_writes_one_linearisable_tree_per_sentence(models, tokens, tmp_path):
     out, stats = tmp_path / "a.mrg", tmp_path / "a.json"
-    assert (
-        _silver("parse", "--model", models[0], "--tokens", tokens, "--out", out, "--stats", stats, "--batch-size", 3)
-        == 0
-    )
+    assert _parse(tmp_path, models[0], "--tokens", tokens, "--out", out, "--stats", stats, batch_size=3) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(SENTENCES)
     trees = read_trees(out)
@@ -86,7 +89,7 @@ def test_parse_cli_writes_one_linearisable_tree_per_sentence(models, tokens, tmp
 @pytest.mark.parametrize("model", ["benepar_no_such_model", "no/such/model.pt"])
 def test_missing_model_is_one_line_with_install_advice(model, tokens, tmp_path, capsys):
     out = tmp_path / "x.mrg"
-    assert _silver("parse", "--model", model, "--tokens", tokens, "--out", out) == 2
+    assert _parse(tmp_path, model, "--tokens", tokens, "--out", out) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.startswith("mtseq: error:")
     assert "benepar.download(" in err and model in err
@@ -96,7 +99,7 @@ def test_missing_model_is_one_line_with_install_advice(model, tokens, tmp_path, 
 def test_damaged_model_file_is_one_line(tokens, tmp_path, capsys):
     bad = tmp_path / "bad.pt"
     bad.write_text("not a model", encoding="utf-8")
-    assert _silver("parse", "--model", bad, "--tokens", tokens, "--out", tmp_path / "o") == 2
+    assert _parse(tmp_path, bad, "--tokens", tokens, "--out", tmp_path / "o") == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and f"{bad}: cannot load benepar model" in err
 
@@ -104,7 +107,7 @@ def test_damaged_model_file_is_one_line(tokens, tmp_path, capsys):
 def test_sentence_too_long_for_the_model_names_its_lines(models, tmp_path, capsys):
     path = _write(tmp_path / "s.en", ["a b", " ".join(["w"] * 80)])  # the tiny model's limit is 62 words
     out = tmp_path / "o"
-    assert _silver("parse", "--model", models[0], "--tokens", path, "--out", out, "--batch-size", 1) == 2
+    assert _parse(tmp_path, models[0], "--tokens", path, "--out", out, batch_size=1) == 2
     assert f"{path}: benepar refused a sentence in lines 2:" in capsys.readouterr().err
     assert not out.exists()
 
@@ -112,14 +115,17 @@ def test_sentence_too_long_for_the_model_names_its_lines(models, tmp_path, capsy
 def test_parse_agree_resample_end_to_end(models, tokens, tmp_path):
     many = _write(tmp_path / "many.en", SENTENCES * 6)
     for name, model in zip("ab", models):
-        assert _silver("parse", "--model", model, "--tokens", many, "--out", tmp_path / f"{name}.mrg") == 0
+        assert _parse(tmp_path, model, "--tokens", many, "--out", tmp_path / f"{name}.mrg") == 0
     kept, agree = tmp_path / "kept.mrg", tmp_path / "agree.json"
-    args = ["--a", tmp_path / "a.mrg", "--b", tmp_path / "b.mrg", "--out", kept, "--stats", agree, "--min-f1", 0]
+    # by hand, one config file gives every step its options (the workflow gives each its section file)
+    silver = {"agree": {"min_f1": 0}, "resample": {"seed": 0}, "parse": {"parsers": {"a": "x", "b": "y"}}}
+    config = config_file(tmp_path, {"data": {"parts": ["translate", "trees", "silver"], "silver": silver}})
+    args = ["--a", tmp_path / "a.mrg", "--b", tmp_path / "b.mrg", "--out", kept, "--stats", agree, "--config", config]
     assert _silver("agree", *args) == 0
     stats = json.loads(agree.read_text())
     assert stats["n_in"] == 42 and stats["n_kept"] == len(read_trees(kept)) > 0
     out, res = tmp_path / "silver.mrg", tmp_path / "res.json"
-    args = ["--trees", kept, "--reference", tmp_path / "a.mrg", "--size", "max", "--seed", 0]
+    args = ["--trees", kept, "--reference", tmp_path / "a.mrg", "--config", config]
     assert _silver("resample", *args, "--out", out, "--stats", res) == 0
     assert len(read_trees(out)) == json.loads(res.read_text())["size_achieved"] > 0
 
@@ -127,7 +133,7 @@ def test_parse_agree_resample_end_to_end(models, tokens, tmp_path):
 def test_parse_refuses_empty_line_before_loading_a_model(tmp_path, capsys):
     path = tmp_path / "s.en"
     path.write_text("a b\n\nc\n", encoding="utf-8")
-    assert _silver("parse", "--model", "benepar_no_such_model", "--tokens", path, "--out", tmp_path / "o") == 2
+    assert _parse(tmp_path, "benepar_no_such_model", "--tokens", path, "--out", tmp_path / "o") == 2
     assert f"{path}:2: empty line" in capsys.readouterr().err
 
 
@@ -158,7 +164,8 @@ B_TREES = [
 def test_agree_keeps_identical_and_drops_differing(tmp_path):
     a, b = _write(tmp_path / "a", A_TREES), _write(tmp_path / "b", B_TREES)
     out, stats_path = tmp_path / "kept.mrg", tmp_path / "agree.json"
-    assert _silver("agree", "--a", a, "--b", b, "--out", out, "--stats", stats_path) == 0
+    section = config_file(tmp_path, {"data": {"silver": {"agree": {}}}})  # min_f1: the schema's 100
+    assert _silver("agree", "--config", section, "--a", a, "--b", b, "--out", out, "--stats", stats_path) == 0
     assert out.read_text().splitlines() == [A_TREES[0], A_TREES[2]]
     stats = json.loads(stats_path.read_text())
     assert (stats["n_in"], stats["n_kept"], stats["n_unscored"]) == (4, 2, 1)
@@ -221,7 +228,8 @@ def test_resample_matches_reference_and_is_deterministic(corpus, tmp_path):
     runs = []
     for name, seed in [("a", 3), ("b", 3), ("c", 4)]:
         out, stats = tmp_path / f"{name}.mrg", tmp_path / f"{name}.json"
-        args = ["resample", "--trees", pool, "--reference", ref, "--size", 600, "--seed", seed]
+        section = config_file(tmp_path, {"data": {"silver": {"resample": {"size": 600, "seed": seed}}}}, f"{name}.yaml")
+        args = ["resample", "--trees", pool, "--reference", ref, "--config", section]
         assert _silver(*args, "--out", out, "--stats", stats) == 0
         runs.append((out.read_text(), json.loads(stats.read_text())))
     (text_a, stats_a), (text_b, _), (text_c, _) = runs

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from config_files import config_file
 
 from mtseq.cli import main
 from mtseq.errors import MtseqError
@@ -38,7 +39,8 @@ def test_pool_size_is_a_seeded_draw_in_input_order(tmp_path: Path):
     drawn = read_lines(one)
     assert drawn == read_lines(two) and len(drawn) == 10
     assert [int(s.split()[1]) for s in drawn] == sorted(int(s.split()[1]) for s in drawn)
-    assert main(["silver", "pool", "--inputs", str(src), "--out", str(one), "--size", "3", "--seed", "6"]) == 0
+    section = config_file(tmp_path, {"data": {"silver": {"pool": {"size": 3, "seed": 6}}}})
+    assert main(["silver", "pool", "--config", section, "--inputs", str(src), "--out", str(one)]) == 0
     assert len(read_lines(one)) == 3
 
 
@@ -49,8 +51,27 @@ def test_pool_refusals(tmp_path: Path, capsys):
     with pytest.raises(MtseqError, match="no sentence of 1-1 words"):
         build_pool([_write(tmp_path / "long.en", ["a b c"])], [tmp_path / "o.en"], max_words=1)
     (tmp_path / "bad.en").write_bytes(b"ok\n\xff\n")
-    assert main(["silver", "pool", "--inputs", str(tmp_path / "bad.en"), "--out", str(tmp_path / "o.en")]) == 2
+    section = config_file(tmp_path, {})
+    assert (
+        main(
+            [
+                "silver",
+                "pool",
+                "--config",
+                section,
+                "--inputs",
+                str(tmp_path / "bad.en"),
+                "--out",
+                str(tmp_path / "o.en"),
+            ]
+        )
+        == 2
+    )
     assert "invalid UTF-8" in capsys.readouterr().err
+    bad = config_file(tmp_path, {"data": {"silver": {"pool": {"max_words": 0}}}}, "bad.yaml")
+    assert main(["silver", "pool", "--config", bad, "--inputs", str(src), "--out", str(tmp_path / "o.en")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"{bad}: config key 'data.silver.pool.max_words'" in err
     assert not list(tmp_path.glob("*.en.*tmp")) and not (tmp_path / "o.en").exists()
 
 
@@ -63,8 +84,9 @@ def test_resample_reads_several_shards_as_one_pool(tmp_path: Path):
     s0 = _write(tmp_path / "agreed.0.mrg", [_flat(["a", "b"]), _flat(["c", "d", "e"])])
     s1 = _write(tmp_path / "agreed.1.mrg", [_flat(["f", "g"]), _flat(["h", "i", "j"]), _flat(["k"])])
     out, stats = tmp_path / "silver.mrg", tmp_path / "res.json"
-    args = ["silver", "resample", "--trees", str(s0), str(s1), "--reference", str(ref), "--size", "max"]
-    assert main([*args, "--seed", "1", "--out", str(out), "--stats", str(stats)]) == 0
+    section = config_file(tmp_path, {"data": {"silver": {"resample": {"seed": 1}}}})  # size: the schema's max
+    args = ["silver", "resample", "--trees", str(s0), str(s1), "--reference", str(ref), "--config", section]
+    assert main([*args, "--out", str(out), "--stats", str(stats)]) == 0
     trees = read_trees(out)
     assert sorted(len(t.leaves()) for t in trees) == [2, 2, 3, 3]  # the one-word tree has no reference mass
     assert json.loads(stats.read_text())["trees"] == [str(s0), str(s1)]
