@@ -15,9 +15,9 @@ from config_files import fetch_argv
 from http_server import FileServer
 
 from mtseq.cli import main
+from mtseq.corpora.fetch import fetch, read_sgm, sha256_file, unpack
+from mtseq.corpora.fetch.download import part_path
 from mtseq.errors import MtseqError
-from mtseq.fetch import fetch, read_sgm, sha256_file, unpack
-from mtseq.fetch.download import part_path
 
 TRAIN_EN = "multi30k/train.en.gz"
 TRAIN_EN_SHA = "d79cfa999dd4c51d2cb42499b6796d5a882c3a8a961923c25a898c90f8bbd56f"

@@ -40,8 +40,8 @@ from hypothesis import strategies as st
 
 from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
+from mtseq.corpora.fetch import sha256_file
 from mtseq.errors import INTERNAL
-from mtseq.fetch import sha256_file
 from mtseq.io import invisible
 from mtseq.tasks import TASKS
 from mtseq.trees.ptb import parse_tree

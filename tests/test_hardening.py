@@ -26,8 +26,8 @@ from mtseq.analysis.pvalues import setting_pvalues
 from mtseq.analysis.runs import Run
 from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
-from mtseq.fetch import fetch
-from mtseq.fetch.download import meta_path, part_path
+from mtseq.corpora.fetch import fetch
+from mtseq.corpora.fetch.download import meta_path, part_path
 from mtseq.text.vocab import Vocab
 
 # the owner lock every train/evaluate takes first (one writer per run directory): not an output
@@ -249,7 +249,7 @@ def test_an_archive_link_out_of_the_folder_is_an_unsafe_link(tmp_path, capsys):
         info = tarfile.TarInfo("corpus/passwd")
         info.type, info.linkname = tarfile.SYMTYPE, "../../etc/passwd"
         tar.addfile(info)
-    from mtseq.fetch import sha256_file
+    from mtseq.corpora.fetch import sha256_file
 
     argv = [*fetch_argv(tmp_path, archive, sha256_file(archive)), "--out", tmp_path / "dl.tar"]
     line = _refused([*argv, "--unpack", tmp_path / "out", "--quiet"], capsys)
@@ -264,7 +264,7 @@ def test_a_zip_of_an_unknown_version_is_unsupported_not_a_traceback(tmp_path, ca
     """Found by the long fuzz run: a flipped bit in 'version needed to extract' raised NotImplementedError."""
     import zipfile
 
-    from mtseq.fetch import sha256_file
+    from mtseq.corpora.fetch import sha256_file
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -290,7 +290,7 @@ def test_a_zip_of_an_unknown_version_is_unsupported_not_a_traceback(tmp_path, ca
 def test_archive_links_must_lead_to_a_member(tmp_path, capsys, links, words):
     """Found by the long fuzz runs: a symlink to itself unpacked (reading through it loops), and so did one
     hidden behind a file and a folder of the same name."""
-    from mtseq.fetch import sha256_file
+    from mtseq.corpora.fetch import sha256_file
 
     archive = tmp_path / "corpus.tar"
     with tarfile.open(archive, "w") as tar:

@@ -11,9 +11,10 @@ from config_files import config_file
 from http_server import FileServer
 
 from mtseq.cli import main
+from mtseq.corpora.fetch import fetch, unpack
+from mtseq.corpora.prepare import prepare_multi30k, prepare_parallel, prepare_ptb_sample
+from mtseq.corpora.prepare.plain import read_corpus_lines
 from mtseq.errors import MtseqError
-from mtseq.fetch import fetch, prepare_multi30k, prepare_parallel, prepare_ptb_sample, unpack
-from mtseq.fetch.prepare import read_corpus_lines
 from mtseq.io import check_aligned, read_lines
 from mtseq.layout import SPLITS, Layout
 from mtseq.trees.ptb import read_trees

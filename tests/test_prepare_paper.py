@@ -14,14 +14,14 @@ import pytest
 from config_files import config_file
 
 from mtseq.cli import main
+from mtseq.corpora.fetch import fetch, sha256_file
+from mtseq.corpora.fetch.sources import iter_lines, split_source
+from mtseq.corpora.fetch.verify import read_record, record_path
+from mtseq.corpora.prepare.coco import prepare_coco
+from mtseq.corpora.prepare.mono import prepare_mono
+from mtseq.corpora.prepare.parallel import prepare_parallel_sources
+from mtseq.corpora.prepare.wsj import prepare_wsj
 from mtseq.errors import MtseqError
-from mtseq.fetch import fetch, sha256_file
-from mtseq.fetch.coco import prepare_coco
-from mtseq.fetch.mono import prepare_mono
-from mtseq.fetch.parallel import prepare_parallel_sources
-from mtseq.fetch.sources import iter_lines, split_source
-from mtseq.fetch.verify import read_record, record_path
-from mtseq.fetch.wsj import prepare_wsj
 from mtseq.io import read_lines
 from mtseq.layout import SPLITS, Layout
 from mtseq.trees.ptb import read_trees

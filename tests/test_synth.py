@@ -15,13 +15,13 @@ from nltk import Tree
 from sacremoses import MosesTokenizer
 
 from mtseq.cli import main
-from mtseq.corpus.synth import generate
-from mtseq.corpus.synth.english import detokenise
-from mtseq.corpus.synth.grammar import entity_for
-from mtseq.corpus.synth.inventory import lexicon
-from mtseq.corpus.synth.render import beyond_adjacent_swaps, render
-from mtseq.corpus.synth.syntax import NP, PP, VP, Clause, Entity
-from mtseq.corpus.synth.words import put_preposition
+from mtseq.corpora.synth import generate
+from mtseq.corpora.synth.english import detokenise
+from mtseq.corpora.synth.grammar import entity_for
+from mtseq.corpora.synth.inventory import lexicon
+from mtseq.corpora.synth.render import beyond_adjacent_swaps, render
+from mtseq.corpora.synth.syntax import NP, PP, VP, Clause, Entity
+from mtseq.corpora.synth.words import put_preposition
 from mtseq.errors import ConfigError
 from mtseq.layout import LANGS, SPLITS, Layout
 
@@ -80,7 +80,7 @@ def test_same_config_gives_byte_identical_files(corpus, tmp_path):
 
 def test_byte_identical_across_processes(corpus, tmp_path):
     """No dependence on str hashing (set order): another interpreter, another hash seed, same bytes."""
-    code = "import json, sys; from mtseq.corpus.synth import generate; generate(sys.argv[1], json.loads(sys.argv[2]))"
+    code = "import json, sys; from mtseq.corpora.synth import generate; generate(sys.argv[1], json.loads(sys.argv[2]))"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     subprocess.run([sys.executable, "-c", code, str(tmp_path), json.dumps(SMALL)], check=True, env=env)
     assert raw_files(corpus[0]) == raw_files(tmp_path)

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from mtseq.config import load_section
+from mtseq.corpora.fetch import fetch, sha256_file, unpack
+from mtseq.corpora.fetch.verify import read_record, record_path
 from mtseq.errors import ConfigError
-from mtseq.fetch import fetch, sha256_file, unpack
-from mtseq.fetch.verify import read_record, record_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from mtseq.config import load_section
+from mtseq.corpora.prepare.plain import parse_range, prepare_multi30k, prepare_ptb_sample
 from mtseq.errors import ConfigError
-from mtseq.fetch.prepare import parse_range, prepare_multi30k, prepare_ptb_sample
 from mtseq.layout import SPLITS, Layout
 
 TREES, MONO = "data.prepare.trees", "data.prepare.mono"
@@ -135,7 +135,7 @@ def run_ptb_sample(args: argparse.Namespace) -> None:
 
 
 def run_parallel(args: argparse.Namespace) -> None:
-    from mtseq.fetch.parallel import prepare_parallel_sources
+    from mtseq.corpora.prepare.parallel import prepare_parallel_sources
 
     split, _, direction = args.split.partition(".")
     drop_empty = load_section(args.config, "data.prepare.translate")["drop_empty"] and split == "train"
@@ -148,7 +148,7 @@ def run_parallel(args: argparse.Namespace) -> None:
 
 
 def run_wsj(args: argparse.Namespace) -> None:
-    from mtseq.fetch.wsj import prepare_wsj
+    from mtseq.corpora.prepare.wsj import prepare_wsj
 
     trees = load_section(args.config, TREES)
     if not trees.get("wsj_root"):
@@ -165,7 +165,7 @@ def run_wsj(args: argparse.Namespace) -> None:
 
 
 def run_coco(args: argparse.Namespace) -> None:
-    from mtseq.fetch.coco import prepare_coco
+    from mtseq.corpora.prepare.coco import prepare_coco
 
     stats = prepare_coco(
         args.annotations, args.features, args.ids, Layout(args.out_root), args.split, max_per_image=args.max_per_image
@@ -174,7 +174,7 @@ def run_coco(args: argparse.Namespace) -> None:
 
 
 def run_mono(args: argparse.Namespace) -> None:
-    from mtseq.fetch.mono import prepare_mono
+    from mtseq.corpora.prepare.mono import prepare_mono
 
     mono = load_section(args.config, MONO)
     stats = prepare_mono(

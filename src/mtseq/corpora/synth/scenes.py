@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mtseq.corpus.synth.inventory import Lexicon
-from mtseq.corpus.synth.lexicon import Adj, Noun, VerbSense
-from mtseq.corpus.synth.syntax import NP, PP, VP, Clause, Coord, Fragment, Sentence
-from mtseq.corpus.synth.words import SPATIAL
+from mtseq.corpora.synth.inventory import Lexicon
+from mtseq.corpora.synth.lexicon import Adj, Noun, VerbSense
+from mtseq.corpora.synth.syntax import NP, PP, VP, Clause, Coord, Fragment, Sentence
+from mtseq.corpora.synth.words import SPATIAL
 
 PROJECTION_SEED = 20160301  # the camera: fixed for all corpora
 COLOURS = ("red", "blue", "green", "yellow", "black", "white", "brown", "grey")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mtseq.corpus.synth.lexicon import Adj, Adv, Name, Noun, Prep, VerbSense
+from mtseq.corpora.synth.lexicon import Adj, Adv, Name, Noun, Prep, VerbSense
 
 
 @dataclass(eq=False)

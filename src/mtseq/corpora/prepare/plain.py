@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mtseq.config import schema_default
+from mtseq.corpora.fetch.archive import read_sgm
 from mtseq.errors import MtseqError
-from mtseq.fetch.archive import read_sgm
 from mtseq.io import AtomicOutputs, check_aligned, check_input_file, decode_text, line_problem, split_lines
 from mtseq.layout import SPLITS, Layout
 

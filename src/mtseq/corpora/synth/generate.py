@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mtseq.corpus.synth import stats as stats_mod
-from mtseq.corpus.synth.documents import story
-from mtseq.corpus.synth.grammar import Context, Grammar
-from mtseq.corpus.synth.inventory import lexicon
-from mtseq.corpus.synth.render import Pair, render
-from mtseq.corpus.synth.scenes import SceneMaker
+from mtseq.corpora.synth import stats as stats_mod
+from mtseq.corpora.synth.documents import story
+from mtseq.corpora.synth.grammar import Context, Grammar
+from mtseq.corpora.synth.inventory import lexicon
+from mtseq.corpora.synth.render import Pair, render
+from mtseq.corpora.synth.scenes import SceneMaker
 from mtseq.errors import ConfigError
 from mtseq.io import AtomicOutputs
 from mtseq.layout import LANGS, SPLITS, Layout

@@ -7,8 +7,8 @@ shares. No traces, no function tags: what the parse task predicts.
 
 from __future__ import annotations
 
-from mtseq.corpus.synth.lexicon import Adv, an_form
-from mtseq.corpus.synth.syntax import NP, PP, VP, Clause, Coord, Fragment, Sentence
+from mtseq.corpora.synth.lexicon import Adv, an_form
+from mtseq.corpora.synth.syntax import NP, PP, VP, Clause, Coord, Fragment, Sentence
 
 
 class Leaf:

@@ -36,8 +36,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mtseq import __version__
+from mtseq.corpora.fetch.verify import CHUNK, normalise_sha256, read_record, sha256_file, write_record
 from mtseq.errors import MtseqError
-from mtseq.fetch.verify import CHUNK, normalise_sha256, read_record, sha256_file, write_record
 from mtseq.io import check_input_file
 from mtseq.progress import bar_options
 

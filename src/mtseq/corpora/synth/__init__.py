@@ -8,6 +8,6 @@ the same structure (V2, verb-final subordinate clauses, separable particles,
 case and gender agreement), so that knowing the parse helps translating.
 """
 
-from mtseq.corpus.synth.generate import check_config, generate
+from mtseq.corpora.synth.generate import check_config, generate
 
 __all__ = ["generate", "check_config"]

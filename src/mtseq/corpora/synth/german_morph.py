@@ -5,7 +5,7 @@ Cases nom/acc/dat (the fragment has no genitive); "g" is m, f, n or pl.
 
 from __future__ import annotations
 
-from mtseq.corpus.synth.lexicon import DeNoun
+from mtseq.corpora.synth.lexicon import DeNoun
 
 DEF_ART = {
     ("m", "nom"): "der",

@@ -23,8 +23,8 @@ import heapq
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from mtseq.corpora.fetch.sources import iter_lines
 from mtseq.errors import MtseqError
-from mtseq.fetch.sources import iter_lines
 from mtseq.io import AtomicOutputs
 from mtseq.layout import Layout
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mtseq.corpus.synth.english import detokenise, leaves, sentence_tree, tree_str
-from mtseq.corpus.synth.german import German
-from mtseq.corpus.synth.syntax import Sentence
+from mtseq.corpora.synth.english import detokenise, leaves, sentence_tree, tree_str
+from mtseq.corpora.synth.german import German
+from mtseq.corpora.synth.syntax import Sentence
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from itertools import zip_longest
 from pathlib import Path
 
+from mtseq.corpora.fetch.sources import iter_lines
 from mtseq.errors import MtseqError
-from mtseq.fetch.sources import iter_lines
 from mtseq.io import AtomicOutputs
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from mtseq.corpus.synth.inventory import Lexicon
-from mtseq.corpus.synth.render import Pair
+from mtseq.corpora.synth.inventory import Lexicon
+from mtseq.corpora.synth.render import Pair
 
 SPLITS = ("train", "valid", "test")
 HIST_EDGES = (0, 5, 10, 15, 20, 25, 30, 35, 40)

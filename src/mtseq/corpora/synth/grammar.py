@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import random
 
-from mtseq.corpus.synth.inventory import Lexicon, Sampler
-from mtseq.corpus.synth.lexicon import ADJ_ORDER, Adj, Noun, VerbSense, expand_tags
-from mtseq.corpus.synth.syntax import NP, PP, VP, Clause, Coord, Entity, Sentence, tense_family
-from mtseq.corpus.synth.words import SPATIAL, put_preposition
+from mtseq.corpora.synth.inventory import Lexicon, Sampler
+from mtseq.corpora.synth.lexicon import ADJ_ORDER, Adj, Noun, VerbSense, expand_tags
+from mtseq.corpora.synth.syntax import NP, PP, VP, Clause, Coord, Entity, Sentence, tense_family
+from mtseq.corpora.synth.words import SPATIAL, put_preposition
 
 MAX_DEPTH = 2  # clause nesting: a main clause, a clause in it, and one more
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from mtseq.corpus.synth.grammar import Context, Grammar, entity_for, pick
-from mtseq.corpus.synth.inventory import Lexicon
-from mtseq.corpus.synth.lexicon import expand_tags
-from mtseq.corpus.synth.render import Pair
-from mtseq.corpus.synth.syntax import Clause, Entity, Sentence
+from mtseq.corpora.synth.grammar import Context, Grammar, entity_for, pick
+from mtseq.corpora.synth.inventory import Lexicon
+from mtseq.corpora.synth.lexicon import expand_tags
+from mtseq.corpora.synth.render import Pair
+from mtseq.corpora.synth.syntax import Clause, Entity, Sentence
 
 CAST_TAGS = {"hum": 55, "ani": 30, "obj": 15}
 

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from mtseq.corpora.fetch.archive import TAR_SUFFIXES, read_sgm
 from mtseq.errors import MtseqError
-from mtseq.fetch.archive import TAR_SUFFIXES, read_sgm
 from mtseq.io import BOM, check_input_file, invisible, nfc
 
 ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, ".zip")

@@ -12,10 +12,10 @@ import random
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
-from mtseq.corpus.synth.lexicon import Adj, Adv, Noun, VerbSense
-from mtseq.corpus.synth.nouns import load_nouns
-from mtseq.corpus.synth.verbs import load_verbs
-from mtseq.corpus.synth.words import PREPOSITIONS, load_adjectives, load_adverbs, load_names
+from mtseq.corpora.synth.lexicon import Adj, Adv, Noun, VerbSense
+from mtseq.corpora.synth.nouns import load_nouns
+from mtseq.corpora.synth.verbs import load_verbs
+from mtseq.corpora.synth.words import PREPOSITIONS, load_adjectives, load_adverbs, load_names
 
 ZIPF_S = 0.9
 

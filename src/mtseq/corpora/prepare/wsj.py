@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mtseq.config import schema_default
+from mtseq.corpora.prepare.plain import _check_splits, _mrg_sources, write_tree_splits
 from mtseq.errors import MtseqError
-from mtseq.fetch.prepare import _check_splits, _mrg_sources, write_tree_splits
 from mtseq.layout import SPLITS, Layout
 
 WHAT_TO_SUPPLY = (

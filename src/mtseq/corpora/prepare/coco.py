@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mtseq.corpora.fetch.sources import read_source_bytes
 from mtseq.errors import MtseqError
-from mtseq.fetch.sources import read_source_bytes
 from mtseq.io import AtomicOutputs, check_input_file, read_lines
 from mtseq.layout import Layout
 

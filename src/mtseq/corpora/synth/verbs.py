@@ -18,7 +18,7 @@ Order within a frame is the Zipf rank.
 
 from __future__ import annotations
 
-from mtseq.corpus.synth.lexicon import Frame, VerbSense, expand_tags, parse_de_verb, parse_en_verb
+from mtseq.corpora.synth.lexicon import Frame, VerbSense, expand_tags, parse_de_verb, parse_en_verb
 
 VERBS = """
 sleep slept slept | schlafen schläft schlief geschlafen | intr | live

@@ -13,7 +13,7 @@ that context), ``scene`` (drawable in captions), put class ``flat``/``up``,
 
 from __future__ import annotations
 
-from mtseq.corpus.synth.lexicon import DeNoun, Noun, en_plural, expand_tags
+from mtseq.corpora.synth.lexicon import DeNoun, Noun, en_plural, expand_tags
 
 NOUNS = """
 man/men | Mann Männer m | hum male

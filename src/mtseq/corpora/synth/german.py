@@ -13,10 +13,10 @@ Each German token carries the alignment key of its English counterpart
 
 from __future__ import annotations
 
-from mtseq.corpus.synth import german_morph as gm
-from mtseq.corpus.synth.lexicon import Adv, DeVerb, parse_de_verb
-from mtseq.corpus.synth.syntax import NP, PP, VP, Clause, Coord, Fragment, Sentence, tense_family
-from mtseq.corpus.synth.words import SUBORDINATORS
+from mtseq.corpora.synth import german_morph as gm
+from mtseq.corpora.synth.lexicon import Adv, DeVerb, parse_de_verb
+from mtseq.corpora.synth.syntax import NP, PP, VP, Clause, Coord, Fragment, Sentence, tense_family
+from mtseq.corpora.synth.words import SUBORDINATORS
 
 Tok = tuple[str, object]
 

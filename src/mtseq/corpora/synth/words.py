@@ -7,7 +7,7 @@ things, *hell* for places). Adverb line: ``english | deutsch | kind [tenses]``.
 
 from __future__ import annotations
 
-from mtseq.corpus.synth.lexicon import Adj, Adv, Name, Prep, expand_tags
+from mtseq.corpora.synth.lexicon import Adj, Adv, Name, Prep, expand_tags
 
 ADJECTIVES = """
 big | groß | size | live thing place

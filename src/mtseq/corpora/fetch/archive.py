@@ -20,8 +20,8 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from mtseq.corpora.fetch.verify import CHUNK
 from mtseq.errors import MtseqError, short_repr
-from mtseq.fetch.verify import CHUNK
 from mtseq.io import check_input_file, nfc, read_text
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
