@@ -18,7 +18,7 @@ from mtseq.silver.agreement import filter_agreeing
 from mtseq.silver.parser import escape_token
 from mtseq.silver.resample import allocate, draw, resample_file, tree_lengths
 from mtseq.trees.ptb import read_trees
-from mtseq.trees.stage import linearise_files
+from mtseq.trees.run import linearise_files
 
 SENTENCES = [
     "the dog sat on a mat .",

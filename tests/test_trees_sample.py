@@ -13,7 +13,7 @@ from mtseq.trees.clean import clean_tree, is_preterminal, shape_problem
 from mtseq.trees.linearise import linearise, strip_pos
 from mtseq.trees.ptb import iter_trees, list_mrg_files, parse_tree
 from mtseq.trees.repair import delinearise
-from mtseq.trees.stage import linearise_files
+from mtseq.trees.run import linearise_files
 
 N_TREES = 3914  # trees in treebank/combined/wsj_0001.mrg ... wsj_0199.mrg
 FUNCTION_TAG = re.compile(r"^[^-=]+[-=]")

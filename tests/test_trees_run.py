@@ -10,7 +10,7 @@ from mtseq.cli import main
 from mtseq.errors import MtseqError
 from mtseq.io import read_lines
 from mtseq.trees.ptb import read_trees
-from mtseq.trees.stage import delinearise_files, linearise_files
+from mtseq.trees.run import delinearise_files, linearise_files
 
 GOOD = """\
 ( (S
