@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from workflow_runner import REPO, snakemake
+from helpers.workflow_runner import REPO, snakemake
 
 from mtseq.io import read_lines
 

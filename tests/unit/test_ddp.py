@@ -32,7 +32,7 @@ from mtseq.train.examples import load_task, load_vocabs
 from mtseq.train.run import train_run
 from mtseq.train.trainer import Trainer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WORLD = 2
 RTOL = 1e-5
 TIMING = ("wall_time_s", "train_tokens_per_s")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from config_files import config_file, fetch_argv
-from http_server import FileServer
+from helpers.config_files import config_file, fetch_argv
+from helpers.http_server import FileServer
 
 import mtseq.commands.grid
 from mtseq.analysis.pvalues import setting_pvalues
@@ -33,7 +33,7 @@ from mtseq.text.vocab import Vocab
 # the owner lock every train/evaluate takes first (one writer per run directory): not an output
 LOCK = ".lock"
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _write(path: Path, data: str | bytes) -> Path:

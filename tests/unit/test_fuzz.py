@@ -12,7 +12,7 @@ tree files, archive members, decoder output and run directories to the real CLI
 - bounded time: Hypothesis' deadline per example.
 
 CI runs a short budget, derandomised so that a failure reproduces. A long run by hand, with random
-seeds: ``MTSEQ_FUZZ_EXAMPLES=2000 python -m pytest -q tests/test_fuzz.py`` (its numbers and
+seeds: ``MTSEQ_FUZZ_EXAMPLES=2000 python -m pytest -q tests/unit/test_fuzz.py`` (its numbers and
 findings are in docs/reliability.md).
 """
 
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from config_files import config_file, fetch_argv
+from helpers.config_files import config_file, fetch_argv
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from config_files import config_file, fetch_argv, parse_argv
+from helpers.config_files import config_file, fetch_argv, parse_argv
 
 from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_runner import snakemake
+from helpers.workflow_runner import snakemake
 
 from mtseq import pipeline
 from mtseq.config import load_config, validate_config

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from config_files import config_file
-from http_server import FileServer
+from helpers.config_files import config_file
+from helpers.http_server import FileServer
 
 from mtseq.cli import main
 from mtseq.corpora.fetch import fetch, unpack

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from workflow_runner import REPO, snakemake
+from helpers.workflow_runner import REPO, snakemake
 
 from mtseq import io as mtseq_io
 from mtseq.bench.fixture import build_corpus, tiny_config

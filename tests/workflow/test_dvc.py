@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_runner import REPO, snakemake
+from helpers.workflow_runner import REPO, snakemake
 
 SRC = REPO / "src"
 # the subcommands the data rules call (workflow/rules/data.smk, silver.smk)

@@ -17,7 +17,7 @@ import yaml
 from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.model import load_model
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TIMING = ("wall_time_s", "train_tokens_per_s")
 ARGS = ["--setting", "one_to_many", "--reference", "translate_en_de", "--ratios", "parse_en=0.7,autoencode_en=0.3"]
 

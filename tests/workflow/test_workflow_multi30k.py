@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 import yaml
-from http_server import FileServer
-from workflow_runner import snakemake
+from helpers.http_server import FileServer
+from helpers.workflow_runner import snakemake
 
 from mtseq.io import read_lines
 

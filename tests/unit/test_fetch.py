@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from config_files import fetch_argv
-from http_server import FileServer
+from helpers.config_files import fetch_argv
+from helpers.http_server import FileServer
 
 from mtseq.cli import main
 from mtseq.corpora.fetch import fetch, read_sgm, sha256_file, unpack

@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 import yaml
-from slurm_cluster import SlurmCluster, Unavailable, ensure_installed
-from workflow_runner import REPO, snakemake
+from helpers.slurm_cluster import SlurmCluster, Unavailable, ensure_installed
+from helpers.workflow_runner import REPO, snakemake
 
 RUNS = ("one_to_many/baseline/seed1", "one_to_many/parse1/seed1")
 SUBMITTED = re.compile(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")

@@ -13,7 +13,7 @@ import pytest
 
 from mtseq.errors import MtseqError
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "peers" / "peers.py"
+_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "peers" / "peers.py"
 _spec = importlib.util.spec_from_file_location("peers", _PATH)
 peers = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(peers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from workflow_runner import REPO, snakemake
+from helpers.workflow_runner import REPO, snakemake
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from config_files import config_file
+from helpers.config_files import config_file
 
 from mtseq.cli import main
 from mtseq.errors import MtseqError

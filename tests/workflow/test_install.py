@@ -16,9 +16,9 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from workflow_runner import copy_worktree
+from helpers.workflow_runner import copy_worktree
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

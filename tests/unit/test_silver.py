@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import benepar_tiny
 import numpy as np
 import pytest
-from config_files import config_file, parse_argv
+from helpers import benepar_tiny
+from helpers.config_files import config_file, parse_argv
 
 from mtseq.cli import main
 from mtseq.errors import MtseqError

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import benepar_tiny
 import pytest
 import yaml
-from workflow_runner import snakemake
+from helpers import benepar_tiny
+from helpers.workflow_runner import snakemake
 
 from mtseq.io import read_lines
 

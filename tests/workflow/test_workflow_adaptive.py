@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from workflow_runner import REPO, snakemake
+from helpers.workflow_runner import REPO, snakemake
 
 from mtseq.cli import main
 

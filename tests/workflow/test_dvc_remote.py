@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_runner import copy_worktree
+from helpers.workflow_runner import copy_worktree
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 RATIOS = "config/config.yaml:grid.settings.one_to_many.auxiliary.parse_en"
 OUTS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from config_files import config_file
+from helpers.config_files import config_file
 
 from mtseq.cli import main
 from mtseq.corpora.fetch import fetch, sha256_file
