@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers.config_files import config_file
 
 from mtseq.cli import main
 from mtseq.errors import MtseqError
@@ -87,10 +88,25 @@ def test_vocab_orders_by_frequency_then_alphabet_and_caps(tmp_path):
 def test_vocab_cli_and_bad_vocab_file(tmp_path, capsys):
     data = _write(tmp_path / "t.en", b"x y y z z z\n")
     out = tmp_path / "v" / "en.txt"
-    assert main(["vocab", "--inputs", str(data), "--out", str(out), "--min-count", "2"]) == 0
+    section = config_file(tmp_path, {"data": {"vocab": {"min_count": 2}}}, "data.vocab-0123456789ab.yaml")
+    assert main(["vocab", "--config", section, "--inputs", str(data), "--out", str(out)]) == 0
     assert [ln.split("\t")[0] for ln in read_lines(out)][4:] == ["z", "y"]
     bad = _write(tmp_path / "bad.txt", b"<pad>\t0\n<unk>\t0\n<s>\t0\n</s>\t0\nword\tmany\n")
     with pytest.raises(MtseqError, match=r"bad.txt:5: expected 'token<TAB>count'"):
         Vocab.load(bad)
-    assert main(["vocab", "--inputs", str(data), "--out", str(tmp_path / "none.txt"), "--min-count", "9"]) == 2
+    nine = config_file(tmp_path, {"data": {"vocab": {"min_count": 9}}}, "nine.yaml")
+    assert main(["vocab", "--config", nine, "--inputs", str(data), "--out", str(tmp_path / "none.txt")]) == 2
     assert not (tmp_path / "none.txt").exists()
+
+
+def test_vocab_cli_reads_a_whole_config_and_names_a_bad_key(tmp_path, capsys, repo_root):
+    """By hand, the workflow's own config file gives the options; a bad value is one line naming the key."""
+    data = _write(tmp_path / "t.en", b"x y y z z z\n")
+    whole = str(repo_root / "config" / "config.yaml")
+    assert main(["vocab", "--config", whole, "--inputs", str(data), "--out", str(tmp_path / "v.txt")]) == 0
+    assert [ln.split("\t")[0] for ln in read_lines(tmp_path / "v.txt")][4:] == ["z", "y", "x"]
+    capsys.readouterr()
+    bad = config_file(tmp_path, {"data": {"vocab": {"max_size": "many"}}}, "bad.yaml")
+    assert main(["vocab", "--config", bad, "--inputs", str(data), "--out", str(tmp_path / "w.txt")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"{bad}: config key 'data.vocab.max_size'" in err and not (tmp_path / "w.txt").exists()
