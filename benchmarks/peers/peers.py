@@ -73,7 +73,7 @@ SPLITS = {"train": "train", "valid": "val", "test": "test_2016_flickr"}  # mtseq
 ONMT_VERSION = "3.5.1"
 
 # ---------------------------------------------------------------------------------------------
-# pure parts (tests/test_peers.py)
+# pure parts (tests/unit/test_peers.py)
 
 _STEP = re.compile(
     r"^\[(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO\] Step\s+(?P<step>\d+)(?:/\s*\d+)?;"

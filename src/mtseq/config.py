@@ -456,3 +456,22 @@ def load_config(path: str | Path) -> dict:
     """Read (strictly) and validate a config file; every problem is one MtseqError naming the file."""
     config = read_config_file(path)
     return validate_config({} if config is None else config, path)
+
+
+def load_section(path: str | Path, dotted: str):
+    """Section ``dotted`` (``data.vocab``) of a config file, validated and with the schema's defaults filled.
+
+    The one way a rule's command takes its options: ``path`` is the section file the workflow wrote
+    (its input, so editing the section reruns exactly the jobs that read it) or, by hand, a whole
+    config file. A section or key the file leaves out has the schema's defaults, as in the workflow.
+    """
+    config = read_config_file(path)
+    node = config = {} if config is None else config
+    for key in dotted.split("."):  # an absent section is an empty one: validation fills its defaults
+        if not isinstance(node, dict):
+            break
+        node = node.setdefault(key, {})
+    node = validate_config(config, path)
+    for key in dotted.split("."):
+        node = node[key]
+    return node

@@ -7,7 +7,6 @@ names live in one place (mtseq.layout) and are unit-testable.
 from __future__ import annotations
 
 import hashlib
-import shlex
 from pathlib import Path
 
 import yaml
@@ -165,11 +164,16 @@ def data_targets(config: dict) -> list[str]:
     return [str(p) for p in out]
 
 
-def section_text(config: dict, paths: tuple[str, ...]) -> str:
-    """The config sections at dotted ``paths`` (e.g. "data.synth", "model") as a YAML document, keys sorted."""
+def _keys(path: str | tuple[str, ...]) -> list[str]:
+    """A section's keys: a dotted string, or a tuple where a key holds dots (a fetch key, ``wmt15.tgz``)."""
+    return path.split(".") if isinstance(path, str) else list(path)
+
+
+def section_text(config: dict, paths: tuple[str | tuple[str, ...], ...]) -> str:
+    """The config sections at ``paths`` (``"data.synth"``, ``"model"``, ``("fetch", key)``) as YAML, keys sorted."""
     doc: dict = {}
-    for dotted in paths:
-        keys = dotted.split(".")
+    for path in paths:
+        keys = _keys(path)
         node, target = config, doc
         for key in keys[:-1]:
             node = node[key]
@@ -178,7 +182,7 @@ def section_text(config: dict, paths: tuple[str, ...]) -> str:
     return yaml.safe_dump(doc, sort_keys=True)
 
 
-def section_file(config: dict, paths: tuple[str, ...], folder: str | Path) -> tuple[str, str]:
+def section_file(config: dict, paths: tuple[str | tuple[str, ...], ...], folder: str | Path) -> tuple[str, str]:
     """(file, YAML text) of the config sections at dotted ``paths``: the file a rule takes as its input.
 
     The file is ``<folder>/<paths joined by +>-<first 12 hex digits of its SHA-256>.yaml``: a name
@@ -193,12 +197,13 @@ def section_file(config: dict, paths: tuple[str, ...], folder: str | Path) -> tu
     """
     text = section_text(config, paths)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-    out = Path(folder) / f"{'+'.join(paths)}-{digest}.yaml"
+    name = "+".join(".".join(_keys(p)) for p in paths)
+    out = Path(folder) / f"{name}-{digest}.yaml"
     if out.exists():
         if _read(out) != text:
             raise MtseqError("holds other content than its name says (edited by hand?): delete it", out)
         return str(out), text
-    legacy = Path(folder) / f"{'+'.join(paths)}.yaml"
+    legacy = Path(folder) / f"{name}.yaml"
     if _read(legacy) == text:
         return str(legacy), text
     return str(out), text
@@ -270,14 +275,6 @@ def translate_sources(config: dict, split_tag: str) -> dict[str, dict[str, list[
     if len(out["en"]["read"]) != len(out["de"]["read"]):
         raise ConfigError(key, "en and de must list as many sources (the i-th of each are aligned)")
     return {**out, "downloads": sorted({d for lang in LANGS for d in out[lang]["downloads"]})}
-
-
-def translate_args(config: dict, split_tag: str) -> str:
-    """``--split S [--direction D] [--drop-empty]`` of `mtseq prepare parallel` for ``test`` / ``test.en-de``."""
-    split, _, direction = split_tag.partition(".")
-    args = f"--split {split}" + (f" --direction {direction}" if direction else "")
-    wanted = config["data"]["prepare"].get("translate", {}).get("drop_empty", False)
-    return args + (" --drop-empty" if wanted and split == "train" else "")
 
 
 def caption_sources(config: dict, split: str) -> dict[str, dict[str, list[str]]]:
@@ -353,48 +350,6 @@ def plot_files(config: dict) -> dict[str, list[str]]:
 def trees_downloads(config: dict) -> list[str]:
     """The treebank download `prepare_trees` waits for: none for a WSJ folder the user supplies."""
     return [] if config["data"]["prepare"].get("trees", {}).get("wsj_root") else [download(config, "trees")]
-
-
-def trees_source_args(config: dict) -> str:
-    """``wsj --root DIR`` (WSJ by section, a path the user supplies) or ``ptb-sample --source ZIP``."""
-    root = config["data"]["prepare"].get("trees", {}).get("wsj_root")
-    if root:
-        return f"wsj --root {shlex.quote(str(root))}"
-    return f"ptb-sample --source {shlex.quote(download(config, 'trees'))}"
-
-
-def ptb_split_args(config: dict) -> str:
-    """`--train A-B --valid C-D --test E-F`: the file ranges (PTB sample) or the sections (WSJ) of each split."""
-    trees = config["data"]["prepare"]["trees"]
-    ranges = trees.get("sections", {}) if trees.get("wsj_root") else trees
-    return " ".join(f"--{split} {ranges[split]}" for split in SPLITS if split in ranges)
-
-
-def sha256_arg(config: dict, name: str) -> str:
-    """``--sha256 H`` for a pinned download; nothing for one trusted on first use (recorded as <file>.sha256)."""
-    sha = config["fetch"][name].get("sha256")
-    return f"--sha256 {sha}" if sha else ""
-
-
-def mono_args(config: dict) -> str:
-    """The sampling options of `mtseq prepare mono` from data.prepare.mono."""
-    mono = config["data"]["prepare"].get("mono")
-    if not mono:
-        return ""
-    args = f"--fraction {mono['fraction']!r} --seed {mono['seed']} --valid {mono['valid']} --test {mono['test']}"
-    return args + (" --documents" if mono["documents"] else "")
-
-
-def silver_args(config: dict, step: str) -> str:
-    """Options of `mtseq silver pool` / `resample` from data.silver."""
-    silver = config["data"]["silver"]
-    if step == "pool":
-        pool = silver["pool"]
-        size = "" if pool["size"] is None else f" --size {pool['size']}"
-        return f"--max-words {pool['max_words']} --seed {pool['seed']}{size}"
-    res = silver["resample"]
-    dup = "" if res["allow_duplicates"] else " --no-duplicates"
-    return f"--size {res['size']} --seed {res['seed']} --bucket-width {res['bucket_width']}{dup}"
 
 
 def data_resources(config: dict, **extra) -> dict:

@@ -100,18 +100,16 @@ rule vocab:
         CONDA_ENV
     resources:
         **DATA_RESOURCES,
-    params:
-        max_size=config["data"]["vocab"]["max_size"],
-        min_count=config["data"]["vocab"]["min_count"],
     shell:
-        "mtseq vocab --inputs {input.files} --out {output} --max-size {params.max_size}"
-        " --min-count {params.min_count} > {log} 2>&1"
+        "mtseq vocab --config {input.params} --inputs {input.files} --out {output} > {log} 2>&1"
 
 
 if config["data"]["source"] == "fetch":
     FETCH_KEYS = "|".join(re.escape(k) for k in config["fetch"]) or "(?!)"
 
     rule fetch:
+        input:
+            params=lambda wc: data_section(("fetch", wc.name)),  # a key may hold dots: the path as a tuple
         output:
             f"{ROOT}/download/{{name}}",
         log:
@@ -123,15 +121,15 @@ if config["data"]["source"] == "fetch":
             CONDA_ENV
         resources:
             **DATA_RESOURCES,
-        params:
-            url=lambda wc: config["fetch"][wc.name]["url"],
-            sha256=lambda wc: pipeline.sha256_arg(config, wc.name),
         shell:
-            "mtseq fetch --url {params.url} {params.sha256} --out {output} > {log} 2>&1"
+            "mtseq fetch --config {input.params} --name {wildcards.name:q} --out {output} > {log} 2>&1"
 
     rule prepare_translate:
         input:
-            lambda wc: pipeline.translate_sources(config, wc.split)["downloads"],
+            files=lambda wc: pipeline.translate_sources(config, wc.split)["downloads"],
+            params=(
+                data_section("data.prepare.translate.drop_empty") if config["data"]["prepare"].get("translate") else []
+            ),
         output:
             en=f"{ROOT}/raw/translate.{{split}}.en",
             de=f"{ROOT}/raw/translate.{{split}}.de",
@@ -147,13 +145,14 @@ if config["data"]["source"] == "fetch":
             root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
             en=lambda wc: pipeline.translate_sources(config, wc.split)["en"]["read"],
             de=lambda wc: pipeline.translate_sources(config, wc.split)["de"]["read"],
-            args=lambda wc: pipeline.translate_args(config, wc.split),
         shell:
-            "mtseq prepare parallel --en {params.en:q} --de {params.de:q} {params.args} --out-root {params.root} > {log} 2>&1"
+            "mtseq prepare parallel --config {input.params} --en {params.en:q} --de {params.de:q}"
+            " --split {wildcards.split} --out-root {params.root} > {log} 2>&1"
 
     rule prepare_trees:
         input:
-            lambda wc: pipeline.trees_downloads(config),
+            source=lambda wc: pipeline.trees_downloads(config),  # none for a WSJ copy you supply (wsj_root)
+            params=data_section("data.prepare.trees") if config["data"]["prepare"].get("trees") else [],
         output:
             [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
         log:
@@ -164,10 +163,9 @@ if config["data"]["source"] == "fetch":
             **DATA_RESOURCES,
         params:
             root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
-            source=lambda wc: pipeline.trees_source_args(config),
-            splits=lambda wc: pipeline.ptb_split_args(config),
+            corpus="wsj" if config["data"]["prepare"].get("trees", {}).get("wsj_root") else "ptb-sample --source",
         shell:
-            "mtseq prepare {params.source} --out-root {params.root} {params.splits} > {log} 2>&1"
+            "mtseq prepare {params.corpus} {input.source} --config {input.params} --out-root {params.root} > {log} 2>&1"
 
     rule prepare_caption:
         input:
@@ -210,7 +208,6 @@ if config["data"]["source"] == "fetch":
         params:
             root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
             read=lambda wc: pipeline.mono_sources(config, wc.lang)["read"],
-            args=pipeline.mono_args(config),
         shell:
-            "mtseq prepare mono --inputs {params.read:q} --lang {wildcards.lang} {params.args}"
+            "mtseq prepare mono --config {input.params} --inputs {params.read:q} --lang {wildcards.lang}"
             " --out-root {params.root} > {log} 2>&1"

@@ -20,16 +20,14 @@ if "silver" in config["data"]["parts"]:
             CONDA_ENV
         resources:
             **DATA_RESOURCES,
-        params:
-            args=pipeline.silver_args(config, "pool"),
         shell:
-            "mtseq silver pool --inputs {input.files} --out {output.shards} {params.args}"
+            "mtseq silver pool --config {input.params} --inputs {input.files} --out {output.shards}"
             " --stats {output.stats} > {log} 2>&1"
 
     rule silver_parse:
         input:
             tokens=str(SILVER_LAY.silver_pool("{shard}")),
-            params=data_section("data.silver.parse.parsers"),
+            params=data_section("data.silver.parse.parsers", "data.silver.parse.batch_size"),
         output:
             trees=str(SILVER_LAY.silver_parsed("{parser}", "{shard}")),
             stats=str(SILVER_LAY.silver_parse_stats("{parser}", "{shard}")),
@@ -43,12 +41,9 @@ if "silver" in config["data"]["parts"]:
         resources:
             **pipeline.data_resources(config, runtime=SILVER["parse"]["runtime"]),
             gpu=1 if SILVER["parse"]["gpu"] else 0,
-        params:
-            model=lambda wc: SILVER["parse"]["parsers"][wc.parser],
-            batch_size=SILVER["parse"]["batch_size"],
         shell:
-            "mtseq silver parse --model {params.model:q} --tokens {input.tokens} --out {output.trees}"
-            " --stats {output.stats} --batch-size {params.batch_size} --no-progress > {log} 2>&1"
+            "mtseq silver parse --config {input.params} --parser {wildcards.parser} --tokens {input.tokens}"
+            " --out {output.trees} --stats {output.stats} --no-progress > {log} 2>&1"
 
     rule silver_agree:
         input:
@@ -66,11 +61,9 @@ if "silver" in config["data"]["parts"]:
             CONDA_ENV
         resources:
             **DATA_RESOURCES,
-        params:
-            min_f1=SILVER["agree"]["min_f1"],
         shell:
-            "mtseq silver agree --a {input.a} --b {input.b} --out {output.trees} --stats {output.stats}"
-            " --min-f1 {params.min_f1} > {log} 2>&1"
+            "mtseq silver agree --config {input.params} --a {input.a} --b {input.b} --out {output.trees}"
+            " --stats {output.stats} > {log} 2>&1"
 
     rule silver_resample:
         input:
@@ -86,8 +79,6 @@ if "silver" in config["data"]["parts"]:
             CONDA_ENV
         resources:
             **DATA_RESOURCES,
-        params:
-            args=pipeline.silver_args(config, "resample"),
         shell:
-            "mtseq silver resample --trees {input.trees} --reference {input.reference} {params.args}"
+            "mtseq silver resample --config {input.params} --trees {input.trees} --reference {input.reference}"
             " --out {output.trees} --stats {output.stats} > {log} 2>&1"

@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 
 
 def run_synth(args) -> int:
-    from mtseq.corpus.synth import generate  # the lexicon loads only when this command runs
+    from mtseq.corpora.synth import generate  # the lexicon loads only when this command runs
 
     cfg = load_config(args.config)["data"]["synth"]  # validated against the schema, defaults filled
 

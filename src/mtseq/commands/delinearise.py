@@ -16,6 +16,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from mtseq.trees.stage import delinearise_files  # heavy: imported when the command runs
+    from mtseq.trees.run import delinearise_files  # heavy: imported when the command runs
 
     delinearise_files(args.lin, args.tokens, args.out, out_stats=args.stats)

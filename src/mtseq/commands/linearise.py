@@ -17,6 +17,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from mtseq.trees.stage import linearise_files  # heavy: imported when the command runs
+    from mtseq.trees.run import linearise_files  # heavy: imported when the command runs
 
     linearise_files(args.trees, args.tokens, args.lin, args.clean, out_stats=args.stats)

@@ -11,9 +11,18 @@ import argparse
 import json
 from pathlib import Path
 
-from mtseq.config import schema_default
-from mtseq.fetch.prepare import parse_range, prepare_multi30k, prepare_ptb_sample
+from mtseq.config import load_section
+from mtseq.corpora.prepare.plain import parse_range, prepare_multi30k, prepare_ptb_sample
+from mtseq.errors import ConfigError
 from mtseq.layout import SPLITS, Layout
+
+TREES, MONO = "data.prepare.trees", "data.prepare.mono"
+
+
+def _config(parser: argparse.ArgumentParser, section: str) -> None:
+    parser.add_argument(
+        "--config", type=Path, required=True, help=f"{section}: its section file (the workflow's) or a config file"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,14 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Split wsj_0001..wsj_0199.mrg by file number and concatenate each split's files verbatim.",
     )
     t.add_argument("--source", type=Path, required=True, help="treebank.zip, or a folder holding wsj_*.mrg")
+    _config(t, f"{TREES} (train, valid, test: file numbers A-B, inclusive)")
     t.add_argument("--out-root", type=Path, required=True, help="corpus root, e.g. data/multi30k")
-    for split in SPLITS:  # defaults: the schema's data.prepare.trees.<split>
-        t.add_argument(
-            f"--{split}",
-            default=schema_default(f"data.prepare.trees.{split}"),
-            metavar="A-B",
-            help=f"file numbers of the {split} split, inclusive (default %(default)s)",
-        )
     t.set_defaults(func=run_ptb_sample)
 
     q = kinds.add_parser(
@@ -59,9 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     q.add_argument("--en", nargs="+", required=True, metavar="SOURCE")
     q.add_argument("--de", nargs="+", required=True, metavar="SOURCE")
-    q.add_argument("--split", choices=("train", "valid", "test"), required=True)
-    q.add_argument("--direction", choices=("en-de", "de-en"), help="a split held per direction (a test set)")
-    q.add_argument("--drop-empty", action="store_true", help="drop pairs with an empty side (training data)")
+    q.add_argument(
+        "--split",
+        choices=[*SPLITS, *(f"{s}.{d}" for s in SPLITS for d in ("en-de", "de-en"))],
+        required=True,
+        metavar="SPLIT[.DIRECTION]",
+        help="train, valid or test; test.en-de / test.de-en for a split held per direction (the rule's wildcard)",
+    )
+    _config(q, "data.prepare.translate (drop_empty: drop pairs with an empty side, training data only)")
     q.add_argument("--stats", type=Path, help="out: pairs per corpus as JSON")
     q.add_argument("--out-root", type=Path, required=True)
     q.set_defaults(func=run_parallel)
@@ -69,13 +77,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     w = kinds.add_parser(
         "wsj",
         help="the Penn Treebank WSJ (LDC99T42) -> raw/trees.<split>.mrg, split by section",
-        description="Split wsj/SS/wsj_SSNN.mrg by section (default 02-21 train, 22 valid, 23 test).",
+        description="Split wsj/SS/wsj_SSNN.mrg under data.prepare.trees.wsj_root by section "
+        "(data.prepare.trees.sections; default 02-21 train, 22 valid, 23 test).",
     )
-    w.add_argument("--root", required=True, help="the folder of section folders 00-24 (treebank_3/parsed/mrg/wsj)")
+    _config(w, f"{TREES} (wsj_root, sections)")
     w.add_argument("--out-root", type=Path, required=True)
-    for split in SPLITS:
-        default = schema_default(f"data.prepare.trees.sections.{split}")
-        w.add_argument(f"--{split}", default=default, metavar="SS[-SS]", help="sections (default %(default)s)")
     w.set_defaults(func=run_wsj)
 
     c = kinds.add_parser(
@@ -95,31 +101,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     o = kinds.add_parser(
         "mono",
         help="a seeded sample of monolingual text -> raw/mono.<split>.<lang> and .doc ids",
-        description="Each sentence (or document, with --documents) goes to train when a keyed hash of its text "
-        "falls under --fraction; the --valid + --test units hashing just above it are held out.",
+        description="Each sentence (or document, with documents: true) goes to train when a keyed hash of its text "
+        "falls under fraction; the valid + test units hashing just above it are held out (data.prepare.mono).",
     )
     o.add_argument(
         "--inputs", nargs="+", required=True, metavar="SOURCE", help="plain or .gz text, one sentence a line"
     )
     o.add_argument("--lang", choices=("en", "de"), required=True)
-    mono = "data.prepare.mono"  # the flags' defaults are that section's, in the schema
-    o.add_argument(
-        "--fraction",
-        type=float,
-        default=schema_default(f"{mono}.fraction"),
-        help="share of units for training (default %(default)s)",
-    )
-    o.add_argument("--seed", type=int, default=schema_default(f"{mono}.seed"))
-    o.add_argument(
-        "--valid",
-        type=int,
-        default=schema_default(f"{mono}.valid"),
-        help="held-out units for validation (default %(default)s)",
-    )
-    o.add_argument(
-        "--test", type=int, default=schema_default(f"{mono}.test"), help="held-out units for test (default %(default)s)"
-    )
-    o.add_argument("--documents", action="store_true", help="blank lines separate documents; sample documents")
+    _config(o, f"{MONO} (fraction, seed, valid, test, documents)")
     o.add_argument("--out-root", type=Path, required=True)
     o.set_defaults(func=run_mono)
 
@@ -134,8 +123,9 @@ def run_multi30k(args: argparse.Namespace) -> None:
 
 
 def run_ptb_sample(args: argparse.Namespace) -> None:
+    trees = load_section(args.config, TREES)
     layout = Layout(args.out_root)
-    ranges = {split: parse_range(getattr(args, split)) for split in SPLITS}
+    ranges = {split: parse_range(trees[split]) for split in SPLITS}
     stats = prepare_ptb_sample(args.source, layout, ranges)
     print(
         "ptb-sample: "
@@ -145,23 +135,26 @@ def run_ptb_sample(args: argparse.Namespace) -> None:
 
 
 def run_parallel(args: argparse.Namespace) -> None:
-    from mtseq.fetch.parallel import prepare_parallel_sources
+    from mtseq.corpora.prepare.parallel import prepare_parallel_sources
 
+    split, _, direction = args.split.partition(".")
+    drop_empty = load_section(args.config, "data.prepare.translate")["drop_empty"] and split == "train"
     layout = Layout(args.out_root)
-    out_en = layout.raw_translate(args.split, "en", args.direction)
-    out_de = layout.raw_translate(args.split, "de", args.direction)
-    stats = prepare_parallel_sources(
-        args.en, args.de, out_en, out_de, drop_empty=args.drop_empty, stats_path=args.stats
-    )
+    out_en = layout.raw_translate(split, "en", direction or None)
+    out_de = layout.raw_translate(split, "de", direction or None)
+    stats = prepare_parallel_sources(args.en, args.de, out_en, out_de, drop_empty=drop_empty, stats_path=args.stats)
     dropped = f" ({stats['dropped_empty']} with an empty side dropped)" if stats["dropped_empty"] else ""
     print(f"{args.split}: {stats['pairs']} pairs{dropped} -> {out_en}, {out_de}")
 
 
 def run_wsj(args: argparse.Namespace) -> None:
-    from mtseq.fetch.wsj import prepare_wsj
+    from mtseq.corpora.prepare.wsj import prepare_wsj
 
+    trees = load_section(args.config, TREES)
+    if not trees.get("wsj_root"):
+        raise ConfigError(f"{TREES}.wsj_root", "missing (the folder of section folders 00-24)", args.config)
     layout = Layout(args.out_root)
-    stats = prepare_wsj(args.root, layout, {split: getattr(args, split) for split in SPLITS})
+    stats = prepare_wsj(trees["wsj_root"], layout, {split: trees["sections"][split] for split in SPLITS})
     print(
         "wsj: "
         + ", ".join(
@@ -172,7 +165,7 @@ def run_wsj(args: argparse.Namespace) -> None:
 
 
 def run_coco(args: argparse.Namespace) -> None:
-    from mtseq.fetch.coco import prepare_coco
+    from mtseq.corpora.prepare.coco import prepare_coco
 
     stats = prepare_coco(
         args.annotations, args.features, args.ids, Layout(args.out_root), args.split, max_per_image=args.max_per_image
@@ -181,16 +174,17 @@ def run_coco(args: argparse.Namespace) -> None:
 
 
 def run_mono(args: argparse.Namespace) -> None:
-    from mtseq.fetch.mono import prepare_mono
+    from mtseq.corpora.prepare.mono import prepare_mono
 
+    mono = load_section(args.config, MONO)
     stats = prepare_mono(
         args.inputs,
         args.lang,
         Layout(args.out_root),
-        fraction=args.fraction,
-        seed=args.seed,
-        n_valid=args.valid,
-        n_test=args.test,
-        documents=args.documents,
+        fraction=mono["fraction"],
+        seed=mono["seed"],
+        n_valid=mono["valid"],
+        n_test=mono["test"],
+        documents=mono["documents"],
     )
     print(json.dumps(stats, sort_keys=True))

@@ -1,1 +1,0 @@
-"""Corpora: the generated default (``synth``) beside fetched real data."""
