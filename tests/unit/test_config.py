@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from mtseq.cli import main
-from mtseq.config import load_config, validate_config
+from mtseq.config import load_config, validate_config, workflow_config
 from mtseq.errors import ConfigError, MtseqError
 
 
@@ -108,3 +108,24 @@ def test_cli_reports_config_error_in_one_line(tmp_path, capsys):
     assert err.count("\n") == 0
     assert "grid.settings.one_to_many.auxiliary.parse_en[0]" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("overlay", ["replicate.yaml", "constant.yaml", "powered.yaml"])
+def test_overlays_merge_into_the_default_key_by_key(repo_root, overlay):
+    """config/<overlay> is read after config/config.yaml; a setting set to null leaves the grid."""
+    config = validate_config(workflow_config([repo_root / "config/config.yaml", repo_root / "config" / overlay]))
+    assert config["data"]["name"] == "synthetic"  # the default's data: the same data/ is reused
+    settings = config["grid"]["settings"]
+    if overlay == "powered.yaml":
+        assert list(settings) == ["one_to_many"]
+        assert settings["one_to_many"]["auxiliary"] == {"parse_en": [0.01]}
+        assert settings["one_to_many"]["reference"] == "translate_en_de"  # kept from the default
+        assert config["grid"]["seeds"] == list(range(9, 31))
+    else:
+        assert list(settings) == ["one_to_many", "many_to_one", "many_to_many"]
+
+
+def test_a_null_setting_in_the_first_file_is_dropped_too(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("grid:\n  settings:\n    many_to_one: null\n", encoding="utf-8")
+    assert workflow_config([path])["grid"]["settings"] == {}
