@@ -139,6 +139,29 @@ def greedy(model: MultiTaskModel, task: str, sources: Sources, max_len: int, sco
     return _trim(out), total.cpu()
 
 
+def _beam_candidates(dec, tokens, state, memory, mask, keys, k: int):
+    """Each hypothesis's k best continuations: (log-probs [N, c], tokens [N, c], new state), c = min(k, V).
+
+    The k best of a sentence's k x V continuations are among its hypotheses' own k best, so the
+    search ranks k x k candidates, not k x V; and the log-probs of those few are the logits minus
+    their row's log-sum-exp (normalised over every word, as a log-softmax is), which spares writing
+    a full [N, V] log-softmax and masking and adding to it at every step.
+    """
+    logits, state = dec.step(tokens, state, memory, mask, keys, log_probs=False)
+    lse = torch.logsumexp(logits, dim=-1, keepdim=True)
+    logits[:, PAD_ID] = float("-inf")  # <pad> and <s> are never generated
+    logits[:, BOS_ID] = float("-inf")
+    vals, toks = logits.topk(min(k, logits.size(-1)), dim=-1)
+    return vals - lse, toks, state
+
+
+def _pad_only(vals: torch.Tensor) -> torch.Tensor:
+    """A finished hypothesis's candidates: <pad> at log-prob 0, then nothing (-inf)."""
+    out = torch.full_like(vals[:1], float("-inf"))
+    out[0, 0] = 0.0
+    return out
+
+
 @torch.no_grad()
 def beam_search(
     model: MultiTaskModel,
@@ -169,17 +192,15 @@ def beam_search(
     final_scores, final_lengths = scores.clone(), lengths.clone()  # every sentence's, kept when it leaves
     stay = torch.arange(k, device=device).expand(b, k)  # the back-pointer of a sentence that has left
     token_hist, back_hist = [], []
-    pad_only = None
     for _ in range(max_len):
         n = alive.numel()
-        logp, state = _step(dec, tokens, state, memory, mask, keys)
-        v = logp.size(-1)
-        if pad_only is None:
-            pad_only = torch.full((v,), float("-inf"), device=device)
-            pad_only[PAD_ID] = 0.0
-        logp = torch.where(finished.view(-1, 1), pad_only, logp).view(n, k, v)
-        top, idx = (scores[:, :, None] + logp).view(n, k * v).topk(k, dim=1)
-        back, tok = idx // v, idx % v
+        vals, toks, state = _beam_candidates(dec, tokens, state, memory, mask, keys, k)
+        # a finished hypothesis has one continuation, <pad> at no cost, and keeps its place
+        vals = torch.where(finished.view(-1, 1), _pad_only(vals), vals)
+        toks = toks.masked_fill(finished.view(-1, 1), PAD_ID)
+        c = vals.size(1)
+        top, idx = (scores.view(-1, 1) + vals).view(n, k * c).topk(k, dim=1)
+        back, tok = idx // c, toks.view(n, k * c).gather(1, idx)
         was_finished = finished.gather(1, back)
         lengths = lengths.gather(1, back) + (~was_finished).long()
         finished = was_finished | (tok == EOS_ID)
