@@ -143,16 +143,13 @@ def _beam_candidates(dec, tokens, state, memory, mask, keys, k: int):
     """Each hypothesis's k best continuations: (log-probs [N, c], tokens [N, c], new state), c = min(k, V).
 
     The k best of a sentence's k x V continuations are among its hypotheses' own k best, so the
-    search ranks k x k candidates, not k x V; and the log-probs of those few are the logits minus
-    their row's log-sum-exp (normalised over every word, as a log-softmax is), which spares writing
-    a full [N, V] log-softmax and masking and adding to it at every step.
+    search ranks k x k candidates, not k x V: no [N, V] mask, sum and top-k at every step. (The
+    log-softmax stays: its one fused kernel costs less than a log-sum-exp of the logits, which
+    torch computes in four passes.)
     """
-    logits, state = dec.step(tokens, state, memory, mask, keys, log_probs=False)
-    lse = torch.logsumexp(logits, dim=-1, keepdim=True)
-    logits[:, PAD_ID] = float("-inf")  # <pad> and <s> are never generated
-    logits[:, BOS_ID] = float("-inf")
-    vals, toks = logits.topk(min(k, logits.size(-1)), dim=-1)
-    return vals - lse, toks, state
+    logp, state = _step(dec, tokens, state, memory, mask, keys)
+    vals, toks = logp.topk(min(k, logp.size(-1)), dim=-1)
+    return vals, toks, state
 
 
 def _pad_only(vals: torch.Tensor) -> torch.Tensor:
