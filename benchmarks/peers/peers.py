@@ -56,6 +56,7 @@ import math
 import os
 import re
 import shlex
+import shutil
 import statistics
 import sys
 import tempfile
@@ -319,6 +320,8 @@ def onmt_config(corpus: Path, out: Path, vocab_size: int, attention: bool, input
 
 def train_mtseq(a, corpus: Path, run: Path, attention: bool, env: dict) -> dict:
     run.mkdir(parents=True, exist_ok=True)
+    # a run of an earlier measurement in the same --work would be resumed (as finished: 0 updates)
+    shutil.rmtree(run / "run", ignore_errors=True)
     cfg = run / "config.yaml"
     steps = a.warmup + a.updates + 1  # the window ends at the start of the next update
     cfg.write_text(yaml.safe_dump(mtseq_config(attention, steps, a.threads), sort_keys=False), encoding="utf-8")
