@@ -12,41 +12,19 @@ sentences/s of each and their ratio per round.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
-from pathlib import Path
 
 import torch
+from decode_common import TASK, load, parser
 
 from mtseq.decode.beam import translate
-from mtseq.io import read_lines
-from mtseq.layout import Layout
-from mtseq.model import load_model
-from mtseq.text.vocab import Vocab
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("run", type=Path, help="a trained run directory (model.pt) of an EN->DE reference task")
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--beams", type=int, nargs="+", default=[1, 4])
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--sentences", type=int, default=3000)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--max-len", type=int, default=80)
-    ap.add_argument("--threads", type=int, default=1)
+    ap = parser(__doc__, [1, 4])
     args = ap.parse_args()
-
-    torch.set_num_threads(args.threads)
-    task = "translate_en_de"
-    layout = Layout(args.data)
-    model = load_model(args.run / "model.pt")
-    vocab = Vocab.load(layout.vocab("en"))
-    lines = read_lines(layout.translate_files(args.split, "en", "de")["source"])[: args.sentences]
-    sources = [vocab.encode(line.split()) for line in lines]
-    print(f"{args.run}, {len(sources)} {args.split} sentences, batch {args.batch_size}, {args.threads} thread(s)")
+    model, sources = load(args)
     print("| beam | round | kept sent/s | pruned sent/s | speed-up | same output |")
     print("| --- | --- | --- | --- | --- | --- |")
     for beam in args.beams:
@@ -57,7 +35,7 @@ def main() -> None:
                 start = time.perf_counter()
                 with torch.inference_mode():
                     out[prune] = translate(
-                        model, task, sources, beam, 1.0, args.max_len, args.batch_size, "power", prune=prune
+                        model, TASK, sources, beam, 1.0, args.max_len, args.batch_size, "power", prune=prune
                     )
                 rate[prune] = len(sources) / (time.perf_counter() - start)
             ratios.append(rate[True] / rate[False])

@@ -11,7 +11,6 @@ changes arithmetic may flip a near-tie between two hypotheses, and this says how
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import statistics
 import subprocess
@@ -21,12 +20,9 @@ import time
 from pathlib import Path
 
 import torch
+from decode_common import TASK, load, parser
 
 from mtseq.decode import beam as current
-from mtseq.io import read_lines
-from mtseq.layout import Layout
-from mtseq.model import load_model
-from mtseq.text.vocab import Vocab
 
 
 def module_at(rev: str):
@@ -44,27 +40,11 @@ def module_at(rev: str):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("run", type=Path, help="a trained run directory (model.pt) of an EN->DE reference task")
+    ap = parser(__doc__, [4])
     ap.add_argument("--before", required=True, help="git revision of the decoder to compare with")
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--beams", type=int, nargs="+", default=[4])
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--sentences", type=int, default=3000)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--max-len", type=int, default=80)
-    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
-
-    torch.set_num_threads(args.threads)
-    before, task = module_at(args.before), "translate_en_de"
-    layout = Layout(args.data)
-    model = load_model(args.run / "model.pt")
-    vocab = Vocab.load(layout.vocab("en"))
-    lines = read_lines(layout.translate_files(args.split, "en", "de")["source"])[: args.sentences]
-    sources = [vocab.encode(line.split()) for line in lines]
-    print(f"{args.run}, {len(sources)} {args.split} sentences, batch {args.batch_size}, {args.threads} thread(s)")
+    model, sources = load(args)
+    before = module_at(args.before)
     print(f"| beam | round | {args.before} sent/s | now sent/s | speed-up | outputs that differ |")
     print("| --- | --- | --- | --- | --- | --- |")
     for beam in args.beams:
@@ -74,7 +54,7 @@ def main() -> None:
             for name, mod in (("before", before), ("now", current)):
                 start = time.perf_counter()
                 with torch.inference_mode():
-                    out[name] = mod.translate(model, task, sources, beam, 1.0, args.max_len, args.batch_size, "power")
+                    out[name] = mod.translate(model, TASK, sources, beam, 1.0, args.max_len, args.batch_size, "power")
                 rate[name] = len(sources) / (time.perf_counter() - start)
             ratios.append(rate["now"] / rate["before"])
             differ = sum(a != b for a, b in zip(out["before"], out["now"]))
