@@ -355,28 +355,35 @@ def optimum_for(
     if law and abs(law["law_t"]) >= STEP_T:
         notes.append(f"mixing law's |t| >= {STEP_T:g}: a step at one end, not a smooth law")
     diag = np.diag(means.cov[1:, 1:])
-    points = run_points(rows, metric, ids, {c.cell: c.aux[key] for c in curve})
     return Optimum(
-        setting=setting,
-        key=key,
-        metric=metric,
-        selected_on=selected_on,
-        report_metric=test,
-        n_ratios=len(x),
-        **means.size(),
+        **identity(setting, key, metric, selected_on, test, len(x), means, gain_test, notes),
         family=fit.family,
         loro_rmse_quadratic=fit.loro["quadratic"],
         loro_rmse_gp=fit.loro["gp"],
         loro_noise=float(np.sqrt(diag[1:-1].mean())) if len(diag) >= 3 else math.nan,
-        gain_test=gain_test[0],
-        gain_test_low=gain_test[1],
-        gain_test_high=gain_test[2],
-        note="; ".join(notes),
-        points=points,
+        points=run_points(rows, metric, ids, {c.cell: c.aux[key] for c in curve}),
         hyper={**{k: float(v) for k, v in fit.hyper.items()}, "loro_folds": fit.loro_folds},
         **out,
         **law,
     )
+
+
+def identity(setting, key, metric, selected_on, report_metric, n_ratios, means, gain_test, notes) -> dict:
+    """The fields every fit's ``Optimum`` fills alike (a curve's and a surface's): what was fitted, on
+    how much, the test gain at the optimum and the notes."""
+    return {
+        "setting": setting,
+        "key": key,
+        "metric": metric,
+        "selected_on": selected_on,
+        "report_metric": report_metric,
+        "n_ratios": n_ratios,
+        **means.size(),
+        "gain_test": gain_test[0],
+        "gain_test_low": gain_test[1],
+        "gain_test_high": gain_test[2],
+        "note": "; ".join(notes),
+    }
 
 
 def study_optimum(summary: pd.DataFrame, cells: list[Cell], options: dict | None = None) -> list[Optimum]:

@@ -22,6 +22,7 @@ from mtseq.analysis.optimum import (
     _rng,
     _t,
     draw_means,
+    identity,
     run_points,
     selection_metric,
 )
@@ -117,29 +118,18 @@ def surface_for(
         notes.append("optimum on the edge of the trained rectangle")
     surface = out.pop("surface")
     diag = np.diag(means.cov[1:, 1:])
-    points = run_points(rows, metric, ids, {c.cell: [c.aux[keys[0]], c.aux[keys[1]]] for c in grid})
     return Optimum(
-        setting=setting,
-        key=key,
-        metric=metric,
-        selected_on=selected_on,
-        report_metric=test,
-        n_ratios=len(grid),
-        **means.size(),
+        **identity(setting, key, metric, selected_on, test, len(grid), means, gain_test, notes),
         family=FAMILY,
         loro_rmse_quadratic=surface_loro(x, means.mean[1:], means.cov[1:, 1:]),
         loro_rmse_gp=math.nan,
         loro_noise=float(np.sqrt(diag.mean())),
-        gain_test=gain_test[0],
-        gain_test_low=gain_test[1],
-        gain_test_high=gain_test[2],
         delta=math.nan,
         robust_low=math.nan,
         robust_high=math.nan,
         baseline_equivalent=None,
-        note="; ".join(notes),
         curve={"surface": surface},
-        points=points,
+        points=run_points(rows, metric, ids, {c.cell: [c.aux[keys[0]], c.aux[keys[1]]] for c in grid}),
         hyper={"terms": usable_terms(x)},
         **out,
     )
