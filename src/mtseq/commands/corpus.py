@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from mtseq.config import load_config
+from mtseq.config import load_section
 
 
 def register(subparsers) -> None:
@@ -25,7 +25,7 @@ def register(subparsers) -> None:
 def run_synth(args) -> int:
     from mtseq.corpora.synth import generate  # the lexicon loads only when this command runs
 
-    cfg = load_config(args.config)["data"]["synth"]  # validated against the schema, defaults filled
+    cfg = load_section(args.config, "data.synth")  # validated against the schema, defaults filled
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

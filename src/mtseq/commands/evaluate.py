@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from mtseq.config import load_config
+from mtseq.config import load_section
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> None:
     from mtseq.evaluate.run import evaluate_run, headline  # heavy: imported when the command runs
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
-    metrics = evaluate_run(args.run, args.data, load_config(args.config)["decode"])
+    metrics = evaluate_run(args.run, args.data, load_section(args.config, "decode"))
     if status is not None:
         name = f"{metrics['setting']}/{metrics['cell']}/seed{metrics['seed']}"
         reference = json.loads((args.run / "train.json").read_text(encoding="utf-8"))["reference"]
