@@ -94,9 +94,11 @@ def length_penalty(lengths: torch.Tensor, alpha: float, norm: str = "power") -> 
 
 
 def _keep(rows: torch.Tensor, state, memory, mask, keys, per_row: int = 1):
-    """The decoder inputs of the batch rows ``rows`` (each row spans ``per_row`` beams)."""
+    """The decoder inputs of the batch rows ``rows`` (each row spans ``per_row`` beams); a ``state`` of
+    None is left to the caller (beam search selects it once, reordered and pruned together)."""
     flat = rows if per_row == 1 else (rows[:, None] * per_row + torch.arange(per_row, device=rows.device)).view(-1)
-    state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
+    if state is not None:
+        state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
     if memory is not None:
         memory, mask, keys = memory.index_select(0, flat), mask.index_select(0, flat), keys.index_select(0, flat)
     return state, memory, mask, keys
@@ -208,17 +210,18 @@ def beam_search(
         token_hist.append(full_tok)
         back_hist.append(full_back)
         final_scores[alive], final_lengths[alive] = scores, lengths
-        flat = (back + (torch.arange(n, device=device) * k)[:, None]).view(-1)
-        state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
-        tokens = tok.view(-1)
         done = finished.all(dim=1)
         if bool(done.all()):
             break
-        if prune and bool(done.any()):
+        rows = back + (torch.arange(n, device=device) * k)[:, None]  # each new hypothesis's parent row
+        if prune and bool(done.any()):  # the reordering and the leaving in one selection of the state
             live = (~done).nonzero().squeeze(1)
-            state, memory, mask, keys = _keep(live, state, memory, mask, keys, per_row=k)
+            _, memory, mask, keys = _keep(live, None, memory, mask, keys, per_row=k)
             alive, scores, lengths, finished = alive[live], scores[live], lengths[live], finished[live]
-            tokens = tok[live].view(-1)
+            rows, tok = rows[live], tok[live]
+        flat = rows.view(-1)
+        state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
+        tokens = tok.view(-1)
     ranked = final_scores / length_penalty(final_lengths, alpha, norm)
     best = ranked.argmax(dim=1)
     pick = best[:, None]
