@@ -347,6 +347,18 @@ def plot_files(config: dict) -> dict[str, list[str]]:
     return out
 
 
+def prepares(config: dict, path: str) -> bool:
+    """Whether the config prepares the part a ``data.prepare.<part>...`` path names (its rules run)."""
+    part = path.split(".")[2]
+    return bool(config["data"]["prepare"].get(part))
+
+
+def trees_corpus(config: dict) -> str:
+    """The `mtseq prepare` words for the treebank: ``wsj`` (a WSJ copy the user supplies, ``wsj_root``),
+    else ``ptb-sample --source`` (followed by the download)."""
+    return "wsj" if config["data"]["prepare"].get("trees", {}).get("wsj_root") else "ptb-sample --source"
+
+
 def trees_downloads(config: dict) -> list[str]:
     """The treebank download `prepare_trees` waits for: none for a WSJ folder the user supplies."""
     return [] if config["data"]["prepare"].get("trees", {}).get("wsj_root") else [download(config, "trees")]

@@ -31,6 +31,11 @@ def data_section(*paths):
     return _section(f"{ROOT}/params", paths)
 
 
+def prepare_section(path):
+    """``data.prepare.<part>...`` as a section file, or no input where the config prepares no such part."""
+    return data_section(path) if pipeline.prepares(config, path) else []
+
+
 def section(*paths):
     """Config sections as a file under results/params, named by its content (never rewritten)."""
     return _section(f"{config['results']}/params", paths)

@@ -127,9 +127,7 @@ if config["data"]["source"] == "fetch":
     rule prepare_translate:
         input:
             files=lambda wc: pipeline.translate_sources(config, wc.split)["downloads"],
-            params=(
-                data_section("data.prepare.translate.drop_empty") if config["data"]["prepare"].get("translate") else []
-            ),
+            params=prepare_section("data.prepare.translate.drop_empty"),
         output:
             en=f"{ROOT}/raw/translate.{{split}}.en",
             de=f"{ROOT}/raw/translate.{{split}}.de",
@@ -152,7 +150,7 @@ if config["data"]["source"] == "fetch":
     rule prepare_trees:
         input:
             source=lambda wc: pipeline.trees_downloads(config),  # none for a WSJ copy you supply (wsj_root)
-            params=data_section("data.prepare.trees") if config["data"]["prepare"].get("trees") else [],
+            params=prepare_section("data.prepare.trees"),
         output:
             [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
         log:
@@ -163,7 +161,7 @@ if config["data"]["source"] == "fetch":
             **DATA_RESOURCES,
         params:
             root=lambda wc: ROOT,  # the data root the command takes (a directory, not a file's prefix)
-            corpus="wsj" if config["data"]["prepare"].get("trees", {}).get("wsj_root") else "ptb-sample --source",
+            corpus=pipeline.trees_corpus(config),
         shell:
             "mtseq prepare {params.corpus} {input.source} --config {input.params} --out-root {params.root} > {log} 2>&1"
 
@@ -194,7 +192,7 @@ if config["data"]["source"] == "fetch":
     rule prepare_mono:
         input:
             files=lambda wc: pipeline.mono_sources(config, wc.lang)["downloads"],
-            params=data_section("data.prepare.mono") if config["data"]["prepare"].get("mono") else [],
+            params=prepare_section("data.prepare.mono"),
         output:
             [f"{ROOT}/raw/mono.{split}.{{lang}}{doc}" for split in ("train", "valid", "test") for doc in ("", ".doc")],
         log:
