@@ -10,6 +10,7 @@ import yaml
 from mtseq.cli import main
 from mtseq.config import load_config, validate_config, workflow_config
 from mtseq.errors import ConfigError, MtseqError
+from mtseq.grid import expand_grid
 
 
 @pytest.fixture
@@ -129,3 +130,23 @@ def test_a_null_setting_in_the_first_file_is_dropped_too(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("grid:\n  settings:\n    many_to_one: null\n", encoding="utf-8")
     assert workflow_config([path])["grid"]["settings"] == {}
+
+
+@pytest.mark.parametrize(
+    ("overlay", "results", "cells"),
+    [
+        (None, "results/multi30k", {"baseline", "parse0.01", "parse0.1", "parse1"}),
+        ("multi30k_attention.yaml", "results/multi30k_attention", {"baseline", "parse0.01", "parse0.1", "parse1"}),
+        ("multi30k_quick.yaml", "results/multi30k_quick", {"baseline", "parse0.1"}),
+        ("multi30k_parse.yaml", "results/multi30k_parse", {"baseline", "parse0.01", "parse0.1"}),
+    ],
+)
+def test_multi30k_overlays_keep_its_data_and_have_their_own_results(repo_root, overlay, results, cells):
+    """The real-data benchmark's variants share data/multi30k, and none writes over another's results."""
+    files = [repo_root / "config/multi30k.yaml"] + ([repo_root / "config" / overlay] if overlay else [])
+    config = validate_config(workflow_config(files))
+    assert config["data"]["name"] == "multi30k" and config["results"] == results
+    assert {c.cell for c in expand_grid(config["grid"])} == cells
+    assert config["model"]["attention"] == (overlay == "multi30k_attention.yaml")
+    assert config["train"]["select"] == {"model": "best", "patience": 3}
+    assert config["decode"]["also_greedy"] and config["decode"]["beam"] == 5

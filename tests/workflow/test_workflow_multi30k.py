@@ -63,6 +63,6 @@ def test_corrupted_download_is_rejected(repo_root, shared_data, tmp_path):
             work, "data/multi30k/download/val.en.gz", "--cores", "1", f"--configfile={config}", check=False
         )
     assert proc.returncode != 0
-    log = (work / "logs" / "data" / "fetch.val.en.gz.log").read_text()
+    log = (work / "logs" / "data" / "multi30k" / "fetch.val.en.gz.log").read_text()
     assert "checksum mismatch" in log
     assert not (work / "data" / "multi30k" / "download" / "val.en.gz").exists()

@@ -13,7 +13,7 @@ if ADAPTIVE:
         output:
             plan=f"{RESULTS}/adaptive/stage{{stage}}.json",
         log:
-            f"{LOGS}/adapt/stage{{stage}}.log",
+            f"{RUN_LOGS}/adapt/stage{{stage}}.log",
         wildcard_constraints:
             stage=r"[1-9]\d*",
         conda:

@@ -17,6 +17,11 @@ CELLS = _grid.expand_grid(config["grid"])
 RESULTS = config["results"]
 RUN = f"{RESULTS}/runs/{{setting}}/{{cell}}/seed{{seed}}"
 RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by settings trains once
+# Logs of the grid's jobs sit under their results folder's name and the data's under the data's
+# name, so two configs run in one directory (config/multi30k.yaml and its attention overlay,
+# the default and config/powered.yaml) keep each other's logs.
+RUN_LOGS = f"{LOGS}/{RESULTS}"
+DATA_LOGS = f"{DATA_LOGS}/{config['data']['name']}"
 SECTIONS = {}  # section file -> its YAML text, for the `section` rule
 
 

@@ -14,9 +14,9 @@ if config["data"]["source"] == "synth":
         output:
             pipeline.synth_outputs(config),
         log:
-            f"{LOGS}/data/synth.log",
+            f"{DATA_LOGS}/synth.log",
         benchmark:
-            f"{LOGS}/data/synth.bench.tsv"
+            f"{DATA_LOGS}/synth.bench.tsv"
         conda:
             CONDA_ENV
         resources:
@@ -35,7 +35,7 @@ rule tokenise_parallel:
         en=f"{ROOT}/tok/{{part}}.{{split}}.en",
         de=f"{ROOT}/tok/{{part}}.{{split}}.de",
     log:
-        f"{LOGS}/data/tokenise.{{part}}.{{split}}.log",
+        f"{DATA_LOGS}/tokenise.{{part}}.{{split}}.log",
     wildcard_constraints:
         part=TOKENISE["pair"],
     conda:
@@ -52,7 +52,7 @@ rule tokenise_mono:
     output:
         f"{ROOT}/tok/{{part}}.{{split}}.{{lang}}",
     log:
-        f"{LOGS}/data/tokenise.{{part}}.{{split}}.{{lang}}.log",
+        f"{DATA_LOGS}/tokenise.{{part}}.{{split}}.{{lang}}.log",
     wildcard_constraints:
         part=TOKENISE["single"],
         lang="en|de",
@@ -73,7 +73,7 @@ rule linearise:
         clean=f"{ROOT}/trees/{{bank}}.{{split}}.mrg",
         stats=f"{ROOT}/trees/{{bank}}.{{split}}.stats.json",
     log:
-        f"{LOGS}/data/linearise.{{bank}}.{{split}}.log",
+        f"{DATA_LOGS}/linearise.{{bank}}.{{split}}.log",
     wildcard_constraints:
         bank="parse|silver",
         split="train|valid|test",
@@ -93,7 +93,7 @@ rule vocab:
     output:
         f"{ROOT}/vocab/{{name}}.txt",
     log:
-        f"{LOGS}/data/vocab.{{name}}.log",
+        f"{DATA_LOGS}/vocab.{{name}}.log",
     wildcard_constraints:
         name="en|de|lin",
     conda:
@@ -113,7 +113,7 @@ if config["data"]["source"] == "fetch":
         output:
             f"{ROOT}/download/{{name}}",
         log:
-            f"{LOGS}/data/fetch.{{name}}.log",
+            f"{DATA_LOGS}/fetch.{{name}}.log",
         wildcard_constraints:
             name=FETCH_KEYS,
         retries: 2
@@ -132,7 +132,7 @@ if config["data"]["source"] == "fetch":
             en=f"{ROOT}/raw/translate.{{split}}.en",
             de=f"{ROOT}/raw/translate.{{split}}.de",
         log:
-            f"{LOGS}/data/prepare.translate.{{split}}.log",
+            f"{DATA_LOGS}/prepare.translate.{{split}}.log",
         wildcard_constraints:
             split=r"(train|valid|test)(\.(en-de|de-en))?",
         conda:
@@ -154,7 +154,7 @@ if config["data"]["source"] == "fetch":
         output:
             [f"{ROOT}/raw/trees.{split}.mrg" for split in ("train", "valid", "test")],
         log:
-            f"{LOGS}/data/prepare.trees.log",
+            f"{DATA_LOGS}/prepare.trees.log",
         conda:
             CONDA_ENV
         resources:
@@ -173,7 +173,7 @@ if config["data"]["source"] == "fetch":
             img=f"{ROOT}/raw/caption.{{split}}.img",
             npy=f"{ROOT}/raw/caption.{{split}}.npy",
         log:
-            f"{LOGS}/data/prepare.caption.{{split}}.log",
+            f"{DATA_LOGS}/prepare.caption.{{split}}.log",
         wildcard_constraints:
             split="train|valid|test",
         conda:
@@ -196,7 +196,7 @@ if config["data"]["source"] == "fetch":
         output:
             [f"{ROOT}/raw/mono.{split}.{{lang}}{doc}" for split in ("train", "valid", "test") for doc in ("", ".doc")],
         log:
-            f"{LOGS}/data/prepare.mono.{{lang}}.log",
+            f"{DATA_LOGS}/prepare.mono.{{lang}}.log",
         wildcard_constraints:
             lang="en|de",
         conda:

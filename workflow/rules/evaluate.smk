@@ -10,9 +10,9 @@ rule evaluate:
     output:
         f"{RUN}/metrics.json",
     log:
-        f"{LOGS}/evaluate/{{setting}}/{{cell}}/seed{{seed}}.log",
+        f"{RUN_LOGS}/evaluate/{{setting}}/{{cell}}/seed{{seed}}.log",
     benchmark:
-        f"{LOGS}/evaluate/{{setting}}/{{cell}}/seed{{seed}}.bench.tsv"
+        f"{RUN_LOGS}/evaluate/{{setting}}/{{cell}}/seed{{seed}}.bench.tsv"
     wildcard_constraints:
         seed=r"\d+",
     conda:
@@ -36,7 +36,7 @@ rule aggregate:
         metrics=f"{RESULTS}/metrics.json",
         markdown=f"{RESULTS}/summary.md",
     log:
-        f"{LOGS}/aggregate.log",
+        f"{RUN_LOGS}/aggregate.log",
     conda:
         CONDA_ENV
     params:

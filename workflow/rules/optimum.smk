@@ -22,7 +22,7 @@ checkpoint optimum:
             for p in OPTIMUM["plots"]
         ],
     log:
-        f"{LOGS}/optimum.log",
+        f"{RUN_LOGS}/optimum.log",
     conda:
         CONDA_ENV
     params:
@@ -40,7 +40,7 @@ rule confirm:
     output:
         table=report(f"{RESULTS}/confirm.csv", caption="../report/confirm_csv.rst", category="Choosing the ratio"),
     log:
-        f"{LOGS}/confirm.log",
+        f"{RUN_LOGS}/confirm.log",
     conda:
         CONDA_ENV
     params:

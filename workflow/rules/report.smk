@@ -20,7 +20,7 @@ rule plot:
         ],
         overview=report(PLOTS["overview"][0], caption="../report/overview.rst", category="Overview"),
     log:
-        f"{LOGS}/plot.log",
+        f"{RUN_LOGS}/plot.log",
     conda:
         CONDA_ENV
     params:
@@ -44,7 +44,7 @@ rule tables:
         ),
         markdown=report(f"{RESULTS}/report/summary.md", caption="../report/summary.rst", category="Overview"),
     log:
-        f"{LOGS}/tables.log",
+        f"{RUN_LOGS}/tables.log",
     conda:
         CONDA_ENV
     shell:

@@ -15,7 +15,7 @@ if "silver" in config["data"]["parts"]:
             shards=[str(SILVER_LAY.silver_pool(k)) for k in SILVER_SHARDS],
             stats=str(SILVER_LAY.silver_pool_stats()),
         log:
-            f"{LOGS}/data/silver.pool.log",
+            f"{DATA_LOGS}/silver.pool.log",
         conda:
             CONDA_ENV
         resources:
@@ -32,7 +32,7 @@ if "silver" in config["data"]["parts"]:
             trees=str(SILVER_LAY.silver_parsed("{parser}", "{shard}")),
             stats=str(SILVER_LAY.silver_parse_stats("{parser}", "{shard}")),
         log:
-            f"{LOGS}/data/silver.parse.{{parser}}.{{shard}}.log",
+            f"{DATA_LOGS}/silver.parse.{{parser}}.{{shard}}.log",
         wildcard_constraints:
             parser="|".join(map(re.escape, SILVER_PARSERS)),
             shard=r"\d+",
@@ -54,7 +54,7 @@ if "silver" in config["data"]["parts"]:
             trees=str(SILVER_LAY.silver_agreed("{shard}")),
             stats=str(SILVER_LAY.silver_agree_stats("{shard}")),
         log:
-            f"{LOGS}/data/silver.agree.{{shard}}.log",
+            f"{DATA_LOGS}/silver.agree.{{shard}}.log",
         wildcard_constraints:
             shard=r"\d+",
         conda:
@@ -74,7 +74,7 @@ if "silver" in config["data"]["parts"]:
             trees=str(SILVER_LAY.treebank_source("train", "silver")),
             stats=str(SILVER_LAY.silver_resample_stats()),
         log:
-            f"{LOGS}/data/silver.resample.log",
+            f"{DATA_LOGS}/silver.resample.log",
         conda:
             CONDA_ENV
         resources:

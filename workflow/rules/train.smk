@@ -16,9 +16,9 @@ rule train:
         train_json=f"{RUN}/train.json",
         model=f"{RUN}/model.pt",
     log:
-        f"{LOGS}/train/{{setting}}/{{cell}}/seed{{seed}}.log",
+        f"{RUN_LOGS}/train/{{setting}}/{{cell}}/seed{{seed}}.log",
     benchmark:
-        f"{LOGS}/train/{{setting}}/{{cell}}/seed{{seed}}.bench.tsv"
+        f"{RUN_LOGS}/train/{{setting}}/{{cell}}/seed{{seed}}.bench.tsv"
     wildcard_constraints:
         seed=r"\d+",
     conda:

@@ -108,12 +108,12 @@ class RunEvaluator:
                 )
         self.outputs: list[tuple[str, Path, object]] = []  # ("lines" | "json", path, content), written at the end
 
-    def _decode(self, task: str, sources) -> list[list[str]]:
+    def _decode(self, task: str, sources, beam: int | None = None) -> list[list[str]]:
         ids = translate(
             self.model,
             task,
             sources,
-            beam=self.cfg["beam"],
+            beam=self.cfg["beam"] if beam is None else beam,
             length_penalty=self.cfg["length_penalty"],
             max_len=self.cfg["max_len"],
             batch_size=self.cfg["batch_size"],
@@ -139,6 +139,11 @@ class RunEvaluator:
             hyps = [" ".join(h) for h in self._decode(task_name, self._sources(data))]
             scores.update(text_scores(hyps, [[r] for r in refs], task.target))
             self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}", hyps))
+            if self._greedy_too(task_name, split):
+                greedy = [" ".join(h) for h in self._decode(task_name, self._sources(data), beam=1)]
+                also = text_scores(greedy, [[r] for r in refs], task.target)
+                scores.update({f"{k}_greedy": also[k] for k in ("bleu", "chrf", "bleu_tok")})
+                self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}.greedy", greedy))
         elif task.kind == "caption":
             if data.features.shape[1] != self.model.feature_dim:
                 raise MtseqError(
@@ -174,6 +179,15 @@ class RunEvaluator:
             self.outputs.append(("json", self.run / f"parse_stats.{split}.json", stats))
         return scores
 
+    def _greedy_too(self, task: str, split: str) -> bool:
+        """decode.also_greedy: the reference task's test set once more with beam 1, to report both."""
+        return (
+            bool(self.cfg.get("also_greedy"))
+            and self.cfg["beam"] > 1
+            and split == "test"
+            and (task == self.info["reference"])
+        )
+
     def evaluate(self) -> dict:
         start = time.perf_counter()
         tasks = self.tasks
@@ -195,7 +209,7 @@ class RunEvaluator:
 
 
 def _brief(scores: dict) -> str:
-    keys = ("bleu", "chrf", "bleu_tok", "f1", "repaired_share", "ppl")
+    keys = ("bleu", "chrf", "bleu_tok", "bleu_greedy", "f1", "repaired_share", "ppl")
     return " ".join(f"{k}={scores[k]:.2f}" for k in keys if k in scores)
 
 

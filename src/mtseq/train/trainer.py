@@ -30,6 +30,7 @@ from mtseq.train.distributed import Group, batch_counts
 from mtseq.train.examples import TaskData
 from mtseq.train.mixing import Mixer
 from mtseq.train.schedule import learning_rate
+from mtseq.train.select import Selection
 
 log = logging.getLogger("mtseq.train")
 DROPOUT_STREAM = 3
@@ -124,6 +125,8 @@ class Trainer:
         self.elapsed_s = 0.0
         self.tokens = 0
         self.loss_ema: dict[str, float] = {}
+        self.selection = Selection(cfg["select"])
+        self.stopped_early = False
         # where the wall time went (this process only)
         self.time = {"compute": 0.0, "validate": 0.0, "checkpoint": 0.0}
 
@@ -143,6 +146,8 @@ class Trainer:
             "elapsed_s": self.elapsed_s,
             "tokens": self.tokens,
             "loss_ema": dict(self.loss_ema),
+            "select": self.selection.state_dict(),
+            "stopped_early": self.stopped_early,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "rng": _rng_state(),
@@ -161,6 +166,9 @@ class Trainer:
         self.last_validated = int(state["last_validated"])
         self.elapsed_s, self.tokens = float(state["elapsed_s"]), int(state["tokens"])
         self.loss_ema = dict(state["loss_ema"])
+        if "select" in state:  # absent from checkpoints written before train.select existed
+            self.selection.load_state_dict(state["select"])
+            self.stopped_early = bool(state["stopped_early"])
         _set_rng_state(state["rng"])
 
     def resume(self) -> bool:
@@ -260,6 +268,8 @@ class Trainer:
             self.valid_ppl[t].append([self.update, ppl])
             out[t] = ppl
         self.last_validated = self.update
+        if self.reference in out:
+            self.selection.observe(self.update, self.ref_done, out[self.reference], self.model)
         self.time["validate"] += time.perf_counter() - t0
         epoch = self.ref_done / self.bpe
         shown = " ".join(f"{t}={p:.3f}" for t, p in out.items())
@@ -275,6 +285,25 @@ class Trainer:
             counts,
         )
         return out
+
+    def _stop_early(self) -> bool:
+        """After a due validation: has patience run out? Every rank gets the writer's answer."""
+        if self.selection.patience is None:
+            return False
+        stop = self.selection.exhausted if self.writer else False
+        if self.group is not None:
+            stop = self.group.broadcast(stop)
+        if stop:
+            best = self.selection.best
+            log.info(
+                "early stop at update %d: %d validations without a lower %s perplexity than %.3f (update %d)",
+                self.update,
+                self.selection.patience,
+                self.reference,
+                best["ppl"],
+                best["update"],
+            )
+        return stop
 
     def _validation_due(self, task: str) -> bool:
         every = self.cfg["validate_every"]
@@ -292,7 +321,7 @@ class Trainer:
             report.start(self.N, self.ref_done, self.tokens)
         every = self.cfg["checkpoint_every"]
         try:
-            while self.ref_done < self.N:
+            while self.ref_done < self.N and not self.stopped_early:
                 self.update += 1
                 task = self.mixer.draw(self.update, self.ref_done)
                 batch, (size, src_tokens, tgt_tokens) = self._batch(task)
@@ -302,9 +331,11 @@ class Trainer:
                 self.tokens += src_tokens + tgt_tokens
                 if task == self.reference:
                     self.ref_done += 1
-                if self.do_validate and self._validation_due(task):
-                    self._check()
-                    self.validate()
+                if self._validation_due(task):
+                    if self.do_validate:
+                        self._check()
+                        self.validate()
+                    self.stopped_early = self._stop_early()
                 if self.update % every == 0:
                     self._check()
                     self.elapsed_s = elapsed0 + time.perf_counter() - start
@@ -317,6 +348,7 @@ class Trainer:
             self.elapsed_s = elapsed0 + time.perf_counter() - start
             if not self.checkpoints or not self.checkpoints.paths() or self.update % every:
                 self.save_checkpoint()
+            self.selection.restore_best(self.model)
             if report is not None:
                 report.finish(self.ref_done, self.tokens)
         finally:
@@ -339,4 +371,6 @@ class Trainer:
             "lr_final": self.lr(),
             "wall_time_s": self.elapsed_s,
             "train_tokens_per_s": self.tokens / self.elapsed_s if self.elapsed_s > 0 else 0.0,
+            "epochs": self.ref_done / self.bpe,
+            **self.selection.summary(self.stopped_early),
         }
