@@ -177,3 +177,35 @@ def test_cli_nproc_resumes_a_ddp_run_bit_identically(runs, corpus, tmp_path):
     assert got == want
     a, b = load_model(full / "model.pt").state_dict(), load_model(resumed / "model.pt").state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _early_stop_worker(rank: int, port: int, corpus: str, out: str, report: str) -> None:
+    os.environ.update(
+        RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(WORLD), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
+    )
+    from mtseq.train import trainer as trainer_module
+
+    real = trainer_module.perplexity
+    trainer_module.perplexity = lambda *a, **k: 1000.0 - real(*a, **k)  # worse as it learns: stop early
+    cfg = tiny_config(**{k: dict(v) for k, v in CFG.items()})
+    cfg["train"].update(validate_every=2, select={"model": "best", "patience": 2})
+    setting, reference, ratios = RUN
+    result = train_run(cfg, setting, reference, ratios, 3, corpus, out)
+    Path(f"{report}.{rank}").write_text(json.dumps(result))
+
+
+def test_every_rank_stops_early_with_the_writer(corpus, tmp_path):
+    """Only rank 0 validates; its stop decision reaches rank 1, which would otherwise wait in an all-reduce."""
+    report = tmp_path / "report"
+    args = (_free_port(), str(corpus), str(tmp_path / "run"), str(report))
+    ctx = mp.spawn(_early_stop_worker, args=args, nprocs=WORLD, join=False)
+    for _ in range(600):  # a hang detector, not a timing: the run takes seconds on an idle machine
+        if ctx.join(timeout=1):
+            break
+    else:
+        for proc in ctx.processes:
+            proc.kill()
+        pytest.fail("the ranks did not finish within 600 s (a rank kept training past the early stop?)")
+    ranks = [json.loads(Path(f"{report}.{r}").read_text()) for r in range(WORLD)]
+    assert ranks[0]["stopped_early"] and ranks[1]["stopped_early"]
+    assert ranks[0]["total_updates"] == ranks[1]["total_updates"] < CFG["train"]["updates"]
