@@ -12,7 +12,7 @@ import yaml
 from helpers.http_server import FileServer
 from helpers.workflow_runner import snakemake
 
-from mtseq.io import read_lines
+from mtseq.io import read_csv, read_lines
 
 pytestmark = pytest.mark.slow
 
@@ -66,3 +66,21 @@ def test_corrupted_download_is_rejected(repo_root, shared_data, tmp_path):
     log = (work / "logs" / "data" / "multi30k" / "fetch.val.en.gz.log").read_text()
     assert "checksum mismatch" in log
     assert not (work / "data" / "multi30k" / "download" / "val.en.gz").exists()
+
+
+def test_the_newcomer_path_runs_real_text_to_tables(repo_root, shared_data, tmp_path):
+    """config/multi30k.yaml + multi30k_quick.yaml, shortened further to 12 updates a run: fetch -> tables."""
+    shorter = tmp_path / "shorter.yaml"
+    shorter.write_text(yaml.safe_dump({"train": {"updates": 12}, "decode": {"beam": 2}}))
+    work = tmp_path / "work"
+    with FileServer(shared_data) as server:
+        config = _config(repo_root, f"http://127.0.0.1:{server.port}", tmp_path)
+        quick = repo_root / "config" / "multi30k_quick.yaml"
+        snakemake(work, "--cores", "2", "--configfile", str(config), str(quick), str(shorter), timeout=1800)
+    results = work / "results" / "multi30k_quick"
+    summary = read_csv(results / "summary.csv")
+    assert sorted(summary["cell"]) == ["baseline", "parse0.1"]
+    assert summary["translate_en_de.test.bleu_greedy"].notna().all()
+    assert (summary["translate_en_de.test.bleu"] >= 0).all()
+    assert (results / "runs" / "one_to_many" / "parse0.1" / "seed1" / "hyp.parse_en.test.mrg").is_file()
+    assert (work / "logs" / "results" / "multi30k_quick" / "train" / "one_to_many" / "baseline" / "seed1.log").is_file()

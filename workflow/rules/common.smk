@@ -21,7 +21,7 @@ RUN_DIRS = _grid.unique_run_dirs(CELLS, RESULTS)  # a baseline shared by setting
 # name, so two configs run in one directory (config/multi30k.yaml and its attention overlay,
 # the default and config/powered.yaml) keep each other's logs.
 RUN_LOGS = f"{LOGS}/{RESULTS}"
-DATA_LOGS = f"{DATA_LOGS}/{config['data']['name']}"
+DATA_LOGS = f"{LOGS}/data/{config['data']['name']}"
 SECTIONS = {}  # section file -> its YAML text, for the `section` rule
 
 
