@@ -5,7 +5,7 @@ outputs; the right alpha depends on the model. This decodes the reference task's
 of each finished run with every alpha given, picks the alpha of the highest validation BLEU, and
 only then decodes test with it (copies of the runs: their hypotheses and metrics stay as they are).
 
-    python benchmarks/length_penalty.py --data data/multi30k --beam 5 --alphas 0 0.5 1 1.5 \
+    python benchmarks/length_penalty.py --data data/multi30k --beam 5 --alphas 0 0.5 1 1.5 -- \
         results/multi30k/runs/one_to_many/baseline/seed1 results/multi30k_attention/runs/one_to_many/baseline/seed1
 """
 
