@@ -136,12 +136,13 @@ class RunEvaluator:
             refs = read_lines(files["target"])
             if len(refs) != len(data):
                 raise MtseqError(f"{len(refs)} references but {len(data)} examples", files["target"])
-            hyps = [" ".join(h) for h in self._decode(task_name, self._sources(data))]
-            scores.update(text_scores(hyps, [[r] for r in refs], task.target))
+            sources, ref_sets = self._sources(data), [[r] for r in refs]
+            hyps = [" ".join(h) for h in self._decode(task_name, sources)]
+            scores.update(text_scores(hyps, ref_sets, task.target))
             self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}", hyps))
             if self._greedy_too(task_name, split):
-                greedy = [" ".join(h) for h in self._decode(task_name, self._sources(data), beam=1)]
-                also = text_scores(greedy, [[r] for r in refs], task.target)
+                greedy = [" ".join(h) for h in self._decode(task_name, sources, beam=1)]
+                also = text_scores(greedy, ref_sets, task.target)
                 scores.update({f"{k}_greedy": also[k] for k in ("bleu", "chrf", "bleu_tok")})
                 self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}.greedy", greedy))
         elif task.kind == "caption":
