@@ -129,5 +129,9 @@ class Layout:
     def vocab(self, name: str) -> Path:
         return self.root / "vocab" / f"{name}.txt"
 
+    def vocab_codes(self, name: str) -> Path:
+        """The subword codes of vocabulary ``name`` (a header alone: whole words)."""
+        return self.root / "vocab" / f"{name}.bpe"
+
     def stats(self) -> Path:
         return self.root / "STATS.json"

@@ -160,7 +160,7 @@ def data_targets(config: dict) -> list[str]:
     if "silver" in parts:
         out += [lay.parse_tokens("train", "silver"), lay.parse_linearised("train", "silver")]
         out += [lay.parse_clean("train", "silver"), lay.silver_resample_stats()]
-    out += [lay.vocab(name) for name in vocab_names(config)]
+    out += [f(name) for name in vocab_names(config) for f in (lay.vocab, lay.vocab_codes)]
     return [str(p) for p in out]
 
 
@@ -327,7 +327,8 @@ def task_inputs(config: dict, tasks: list[str]) -> list[str]:
         for split in SPLITS:
             directional = bool(directions(config, split))  # from the config: planning runs before any file exists
             files += [str(p) for p in task.files(lay, split, directional).values()]
-        files += [str(lay.vocab(side)) for side in (task.source, task.target) if side != "img"]
+        sides = [side for side in (task.source, task.target) if side != "img"]
+        files += [str(f(side)) for side in sides for f in (lay.vocab, lay.vocab_codes)]
     return sorted(set(files))
 
 

@@ -156,8 +156,9 @@ def _vocab_build_case(text: bytes, min_count: int, words: str):
         src = _write(tmp / "t.en", text)
         out = tmp / "vocab" / "en.txt"
         section = config_file(tmp, {"data": {"vocab": {"min_count": min_count}}})  # the rule's section file
-        argv = ["vocab", "--config", section, "--inputs", str(src), "--out", str(out)]
-        return Call(argv, str(src), words, absent=[out], folders=[out.parent])
+        codes = out.with_suffix(".bpe")
+        argv = ["vocab", "--config", section, "--inputs", str(src), "--out", str(out), "--codes", str(codes)]
+        return Call(argv, str(src), words, absent=[out, codes], folders=[out.parent])
 
     return build
 

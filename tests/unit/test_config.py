@@ -139,14 +139,18 @@ def test_a_null_setting_in_the_first_file_is_dropped_too(tmp_path):
         ("multi30k_attention.yaml", "results/multi30k_attention", {"baseline", "parse0.01", "parse0.1", "parse1"}),
         ("multi30k_quick.yaml", "results/multi30k_quick", {"baseline", "parse0.1"}),
         ("multi30k_parse.yaml", "results/multi30k_parse", {"baseline", "parse0.01", "parse0.1"}),
+        ("multi30k_subword.yaml", "results/multi30k_subword", {"baseline", "parse0.01", "parse0.1", "parse1"}),
     ],
 )
 def test_multi30k_overlays_keep_its_data_and_have_their_own_results(repo_root, overlay, results, cells):
-    """The real-data benchmark's variants share data/multi30k, and none writes over another's results."""
+    """The real-data benchmark's variants share data/multi30k (the subword one has its own, as its
+    vocabularies differ), and none writes over another's results."""
     files = [repo_root / "config/multi30k.yaml"] + ([repo_root / "config" / overlay] if overlay else [])
     config = validate_config(workflow_config(files))
-    assert config["data"]["name"] == "multi30k" and config["results"] == results
+    subword = overlay == "multi30k_subword.yaml"
+    assert config["data"]["name"] == ("multi30k_subword" if subword else "multi30k") and config["results"] == results
+    assert (config["data"]["vocab"]["bpe_merges"] > 0) == subword
     assert {c.cell for c in expand_grid(config["grid"])} == cells
-    assert config["model"]["attention"] == (overlay == "multi30k_attention.yaml")
+    assert config["model"]["attention"] == (overlay in ("multi30k_attention.yaml", "multi30k_subword.yaml"))
     assert config["train"]["select"] == {"model": "best", "patience": 3}
     assert config["decode"]["also_greedy"] and config["decode"]["beam"] == 5

@@ -313,9 +313,10 @@ def test_fuzz_aligned_corpora(corpus):
             lines = text.split("\n")
             assert lines[-1] == "" and len(lines) - 1 == n
             assert all(ln.split() and not invisible(ln) for ln in lines[:-1]), lines
-        vocab = tmp / "vocab" / "en.txt"
-        code, _, err = run(["vocab", "--config", config_file(tmp / "en", {}), "--inputs", outs[0], "--out", vocab])
-        if check_contract(code, err, [vocab], [tmp]):
+        vocab, codes = tmp / "vocab" / "en.txt", tmp / "vocab" / "en.bpe"
+        argv = ["vocab", "--config", config_file(tmp / "en", {}), "--inputs", outs[0], "--out", vocab, "--codes", codes]
+        code, _, err = run(argv)
+        if check_contract(code, err, [vocab, codes], [tmp]):
             entries = [ln.split("\t") for ln in vocab.read_text(encoding="utf-8").splitlines()]
             tokens = [e[0] for e in entries]
             assert tokens[:4] == ["<pad>", "<unk>", "<s>", "</s>"] and len(set(tokens)) == len(tokens)

@@ -229,7 +229,7 @@ def test_nfd_and_nfc_spellings_are_one_token(tmp_path, capsys):
     assert main([str(a) for a in argv]) == 0
     assert outs[0].read_text(encoding="utf-8") == "caf\u00e9\ncaf\u00e9\n"  # NFC, one spelling
     vocab = ["vocab", "--config", config_file(tmp_path, {}), "--inputs", str(outs[0])]  # the schema's options
-    assert main([*vocab, "--out", str(tmp_path / "v.txt")]) == 0
+    assert main([*vocab, "--out", str(tmp_path / "v.txt"), "--codes", str(tmp_path / "v.bpe")]) == 0
     assert Vocab.load(tmp_path / "v.txt").tokens[4:] == ["caf\u00e9"]
 
 
@@ -240,6 +240,7 @@ def test_not_regular_files_are_named_as_such(tmp_path, capsys):
     argv = ["tokenise", "--inputs", fifo, tmp_path / "x.de", "--langs", "en", "de", "--outputs", "a", "b"]
     assert _refused(argv, capsys) == f"mtseq: error: {fifo}: is a FIFO (named pipe), not a regular file"
     argv = ["vocab", "--config", config_file(tmp_path, {}), "--inputs", "/dev/null", "--out", tmp_path / "v.txt"]
+    argv += ["--codes", tmp_path / "v.bpe"]
     assert _refused(argv, capsys) == "mtseq: error: /dev/null: is a character device, not a regular file"
 
 

@@ -175,3 +175,33 @@ def test_model_config_names_bad_keys():
         build_model({"heads": 4}, ["translate_en_de"], VOCAB)
     with pytest.raises(ConfigError, match="model.dropout"):
         build_model({"dropout": 1.5}, ["translate_en_de"], VOCAB)
+
+
+def test_bidirectional_encoder_keeps_the_decoder_sizes_and_is_padding_aware():
+    cfg = {**TINY, "bidirectional": True, "attention": True}
+    model = build_model(cfg, ["translate_en_de"], VOCAB).eval()
+    lstm = model.encoders["en"].lstm
+    assert lstm.bidirectional and lstm.hidden_size == TINY["hidden"] // 2
+    data = _data("translate_en_de", n=6)
+    full = model.encode("translate_en_de", make_batch(data, np.arange(6)))
+    assert full.state[0].shape == (TINY["layers"], 6, TINY["hidden"])
+    assert full.memory.shape[-1] == TINY["hidden"]
+    for i in range(6):  # the grouped path (as batched) equals each sentence alone
+        alone = model.encode("translate_en_de", make_batch(data, np.array([i])))
+        assert torch.allclose(full.state[1][:, i], alone.state[1][:, 0], atol=1e-6)
+        n = int(data.source.length[i])
+        assert torch.allclose(full.memory[i, :n], alone.memory[0, :n], atol=1e-6)
+    enc = model.encoders["en"]
+    enc.max_groups = 0  # the packed path gives the same states
+    packed = model.encode("translate_en_de", make_batch(data, np.arange(6)))
+    assert torch.allclose(packed.state[0], full.state[0], atol=1e-6)
+    with pytest.raises(ValueError, match="odd"):
+        build_model({**cfg, "hidden": 15}, ["translate_en_de"], VOCAB)
+
+
+def test_label_smoothing_raises_the_training_loss_only_when_asked():
+    model = build_model(TINY, ["translate_en_de"], VOCAB).eval()
+    batch = _batch("translate_en_de")
+    plain = model("translate_en_de", batch)
+    assert torch.equal(model("translate_en_de", batch, label_smoothing=0.0), plain)
+    assert model("translate_en_de", batch, label_smoothing=0.1) != plain

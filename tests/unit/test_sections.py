@@ -67,7 +67,7 @@ def test_a_command_reads_the_section_file_its_rule_writes(tmp_path):
     path, text = section_file(config, ("data.vocab",), tmp_path)
     synth = section_file(config, ("data.synth",), tmp_path)[0]
     _write(path, text)
-    assert load_section(path, "data.vocab") == {"max_size": 300, "min_count": 1}
+    assert load_section(path, "data.vocab") == {"max_size": 300, "min_count": 1, "bpe_merges": 0}
     config["data"]["vocab"]["max_size"] = 400
     assert section_file(config, ("data.vocab",), tmp_path)[0] != path
     assert section_file(config, ("data.synth",), tmp_path)[0] == synth  # the corpus is not made again

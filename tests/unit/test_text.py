@@ -89,24 +89,29 @@ def test_vocab_cli_and_bad_vocab_file(tmp_path, capsys):
     data = _write(tmp_path / "t.en", b"x y y z z z\n")
     out = tmp_path / "v" / "en.txt"
     section = config_file(tmp_path, {"data": {"vocab": {"min_count": 2}}}, "data.vocab-0123456789ab.yaml")
-    assert main(["vocab", "--config", section, "--inputs", str(data), "--out", str(out)]) == 0
+    codes = tmp_path / "v" / "en.bpe"
+    assert main(["vocab", "--config", section, "--inputs", str(data), "--out", str(out), "--codes", str(codes)]) == 0
     assert [ln.split("\t")[0] for ln in read_lines(out)][4:] == ["z", "y"]
+    assert read_lines(codes) == ["#version: 0.2"]  # whole words
     bad = _write(tmp_path / "bad.txt", b"<pad>\t0\n<unk>\t0\n<s>\t0\n</s>\t0\nword\tmany\n")
     with pytest.raises(MtseqError, match=r"bad.txt:5: expected 'token<TAB>count'"):
         Vocab.load(bad)
     nine = config_file(tmp_path, {"data": {"vocab": {"min_count": 9}}}, "nine.yaml")
-    assert main(["vocab", "--config", nine, "--inputs", str(data), "--out", str(tmp_path / "none.txt")]) == 2
-    assert not (tmp_path / "none.txt").exists()
+    none = ["--out", str(tmp_path / "none.txt"), "--codes", str(tmp_path / "none.bpe")]
+    assert main(["vocab", "--config", nine, "--inputs", str(data), *none]) == 2
+    assert not (tmp_path / "none.txt").exists() and not (tmp_path / "none.bpe").exists()
 
 
 def test_vocab_cli_reads_a_whole_config_and_names_a_bad_key(tmp_path, capsys, repo_root):
     """By hand, the workflow's own config file gives the options; a bad value is one line naming the key."""
     data = _write(tmp_path / "t.en", b"x y y z z z\n")
     whole = str(repo_root / "config" / "config.yaml")
-    assert main(["vocab", "--config", whole, "--inputs", str(data), "--out", str(tmp_path / "v.txt")]) == 0
+    out = ["--out", str(tmp_path / "v.txt"), "--codes", str(tmp_path / "v.bpe")]
+    assert main(["vocab", "--config", whole, "--inputs", str(data), *out]) == 0
     assert [ln.split("\t")[0] for ln in read_lines(tmp_path / "v.txt")][4:] == ["z", "y", "x"]
     capsys.readouterr()
     bad = config_file(tmp_path, {"data": {"vocab": {"max_size": "many"}}}, "bad.yaml")
-    assert main(["vocab", "--config", bad, "--inputs", str(data), "--out", str(tmp_path / "w.txt")]) == 2
+    out = ["--out", str(tmp_path / "w.txt"), "--codes", str(tmp_path / "w.bpe")]
+    assert main(["vocab", "--config", bad, "--inputs", str(data), *out]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and f"{bad}: config key 'data.vocab.max_size'" in err and not (tmp_path / "w.txt").exists()

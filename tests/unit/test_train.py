@@ -188,8 +188,8 @@ def test_nan_loss_stops_with_task_and_update(corpus, tmp_path, monkeypatch):
     original = MultiTaskModel.forward
     calls = {"n": 0}
 
-    def poisoned(self, task, batch):
-        nll = original(self, task, batch)
+    def poisoned(self, task, batch, **kwargs):
+        nll = original(self, task, batch, **kwargs)
         if self.training:
             calls["n"] += 1
             if calls["n"] == 9:

@@ -91,7 +91,8 @@ rule vocab:
         files=lambda wc: pipeline.vocab_inputs(config, wc.name),
         params=data_section("data.vocab"),
     output:
-        f"{ROOT}/vocab/{{name}}.txt",
+        vocab=f"{ROOT}/vocab/{{name}}.txt",
+        codes=f"{ROOT}/vocab/{{name}}.bpe",
     log:
         f"{DATA_LOGS}/vocab.{{name}}.log",
     wildcard_constraints:
@@ -100,8 +101,11 @@ rule vocab:
         CONDA_ENV
     resources:
         **DATA_RESOURCES,
+    params:
+        words=lambda wc: "--words" if wc.name == "lin" else "",  # tree labels are never split
     shell:
-        "mtseq vocab --config {input.params} --inputs {input.files} --out {output} > {log} 2>&1"
+        "mtseq vocab --config {input.params} --inputs {input.files} --out {output.vocab} --codes {output.codes}"
+        " {params.words} > {log} 2>&1"
 
 
 if config["data"]["source"] == "fetch":

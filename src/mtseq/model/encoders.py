@@ -37,17 +37,39 @@ class TextEncoder(nn.Module):
     packed LSTM runs about twice as slow as a padded one, the batch is
     split into groups of equal source length (length-bucketed batches have
     one or two) and each group runs unpacked.
+
+    A bidirectional encoder runs ``hidden / 2`` units each way and concatenates
+    them, so its memory and every layer's (h, c) have the decoder's size as
+    they are (OpenNMT's ``brnn``): attention sees both sides of each word.
     """
 
     max_groups = 8  # more distinct lengths than this: packing is cheaper than many small calls
 
-    def __init__(self, vocab: int, embed: int, hidden: int, layers: int, dropout: float, reverse: bool):
+    def __init__(
+        self,
+        vocab: int,
+        embed: int,
+        hidden: int,
+        layers: int,
+        dropout: float,
+        reverse: bool,
+        bidirectional: bool = False,
+    ):
         super().__init__()
+        if bidirectional and hidden % 2:
+            raise ValueError(f"a bidirectional encoder splits hidden in two halves: {hidden} is odd")
         self.reverse = reverse
         self.keep_memory = False  # set by the model when attention is on
         self.embedding = nn.Embedding(vocab, embed)
         self.drop = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(embed, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.lstm = nn.LSTM(
+            embed,
+            hidden // 2 if bidirectional else hidden,
+            layers,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+            bidirectional=bidirectional,
+        )
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
         """src [B, S] token ids (right-padded), lengths [B] (on the CPU)."""
@@ -64,6 +86,8 @@ class TextEncoder(nn.Module):
             )
         else:
             memory, state = self._grouped(emb, lengths, groups)
+        if self.lstm.bidirectional:
+            state = tuple(_join_directions(x) for x in state)
         if not self.keep_memory:
             return EncoderOutput(state, None, None)
         mask = torch.arange(src.size(1), device=src.device)[None, :] < lengths.to(src.device)[:, None]
@@ -78,9 +102,10 @@ class TextEncoder(nn.Module):
                 out = nn.functional.pad(out, (0, 0, 0, emb.size(1) - out.size(1)))
             return (out if self.keep_memory else None), state
         b, width = emb.shape[:2]
-        h = emb.new_zeros(self.lstm.num_layers, b, self.lstm.hidden_size)
+        directions = 2 if self.lstm.bidirectional else 1
+        h = emb.new_zeros(self.lstm.num_layers * directions, b, self.lstm.hidden_size)
         c = torch.zeros_like(h)
-        memory = emb.new_zeros(b, width, self.lstm.hidden_size) if self.keep_memory else None
+        memory = emb.new_zeros(b, width, self.lstm.hidden_size * directions) if self.keep_memory else None
         for n in groups.tolist():
             rows = torch.nonzero(lengths == n).squeeze(1).to(emb.device)
             out, (hg, cg) = self.lstm(emb.index_select(0, rows)[:, :n])
@@ -89,6 +114,12 @@ class TextEncoder(nn.Module):
             if memory is not None:
                 memory = memory.index_copy(0, rows, nn.functional.pad(out, (0, 0, 0, width - n)))
         return memory, (h, c)
+
+
+def _join_directions(x: torch.Tensor) -> torch.Tensor:
+    """[layers * 2, B, H/2] (PyTorch's order: layer-major, forward first) -> [layers, B, H]."""
+    layers2, b, half = x.shape
+    return x.view(layers2 // 2, 2, b, half).transpose(1, 2).reshape(layers2 // 2, b, 2 * half)
 
 
 class ImageEncoder(nn.Module):

@@ -73,7 +73,9 @@ class MultiTaskModel(nn.Module):
             enc = ImageEncoder(self.feature_dim, c["hidden"], c["layers"], c["dropout"])
         else:
             vocab = self._vocab_size(source)
-            enc = TextEncoder(vocab, c["embed"], c["hidden"], c["layers"], c["dropout"], c["reverse_source"])
+            enc = TextEncoder(
+                vocab, c["embed"], c["hidden"], c["layers"], c["dropout"], c["reverse_source"], c["bidirectional"]
+            )
         enc.keep_memory = keep_memory
         return enc
 
@@ -90,13 +92,16 @@ class MultiTaskModel(nn.Module):
             return enc(batch.feats)
         return enc(batch.src, batch.src_len)
 
-    def forward(self, task: str, batch) -> torch.Tensor:
-        """Summed token cross-entropy of the batch's targets (padding excluded), in float32."""
+    def forward(self, task: str, batch, label_smoothing: float = 0.0) -> torch.Tensor:
+        """Summed token cross-entropy of the batch's targets (padding excluded), in float32.
+
+        ``label_smoothing`` is for training's loss only: perplexities are of the unsmoothed one.
+        """
         dec = self.decoder_for(task)
         feats = dec.features(batch.tgt_in, self.encode(task, batch))
         flat = feats.reshape(-1, feats.size(-1)).index_select(0, batch.tgt_index)
         logits = dec.out(flat)
-        return F.cross_entropy(logits.float(), batch.tgt_out, reduction="sum")
+        return F.cross_entropy(logits.float(), batch.tgt_out, reduction="sum", label_smoothing=label_smoothing)
 
 
 def init_parameters(model: nn.Module, init_range: float, seed: int) -> None:

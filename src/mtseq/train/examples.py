@@ -92,8 +92,15 @@ class TaskData:
 
 
 def load_vocabs(layout: Layout, names) -> dict[str, Vocab]:
-    """Vocabularies by modality name (en, de, lin); images have none."""
-    return {name: Vocab.load(layout.vocab(name)) for name in sorted(set(names)) if name != "img"}
+    """Vocabularies by modality name (en, de, lin), with their subwords; images have none.
+
+    A data folder built before subwords existed has no codes files: its vocabularies are whole words.
+    """
+    vocabs = {}
+    for name in sorted(set(names) - {"img"}):
+        codes = layout.vocab_codes(name)
+        vocabs[name] = Vocab.load(layout.vocab(name), codes if codes.exists() else None)
+    return vocabs
 
 
 def _encode(vocab: Vocab, lines: list[str]) -> list[list[int]]:

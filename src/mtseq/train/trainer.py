@@ -222,7 +222,7 @@ class Trainer:
         norm = size if self.cfg["loss_norm"] == "sentences" else tgt_tokens
         if batch is not None:
             with ctx:
-                nll = self.model(task, batch)
+                nll = self.model(task, batch, label_smoothing=self.cfg["label_smoothing"])
             loss = nll / norm
             loss.backward()
         else:
