@@ -201,6 +201,12 @@ def _missing_specials(lay: Layout) -> tuple[Path, int]:
     return lay.vocab("en"), 1
 
 
+def _bad_codes(lay: Layout) -> tuple[Path, int]:
+    path = lay.vocab_codes("en")  # a subword codes file whose third line is not a merge
+    path.write_text("#version: 0.2\ne n</w>\nabc\n", encoding="utf-8")
+    return path, 3
+
+
 def _duplicate_token(lay: Layout) -> tuple[Path, int]:
     path = lay.vocab("en")
     n = len(path.read_text(encoding="utf-8").splitlines())
@@ -458,6 +464,7 @@ CASES: dict[str, Callable[[Path, Env], Call]] = {
     "vocab-file-malformed-line": _train_data_case(lambda lay: _vocab_line(lay, 6, "word many"), "token<TAB>count"),
     "vocab-file-missing-specials": _train_data_case(_missing_specials, "must start with <pad> <unk> <s> </s>"),
     "vocab-file-duplicate-token": _train_data_case(_duplicate_token, "duplicate token in vocabulary"),
+    "vocab-codes-bad-merge": _train_data_case(_bad_codes, "expected a merge 'left right'"),
     # training corpora as read by `mtseq train`
     "train-corpus-line-count-mismatch": _train_data_case(_drop_last_de, "differ in line count"),
     "train-corpus-invalid-utf8": _train_data_case(_bad_utf8_de, "invalid UTF-8"),
