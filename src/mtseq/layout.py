@@ -133,5 +133,9 @@ class Layout:
         """The subword codes of vocabulary ``name`` (a header alone: whole words)."""
         return self.root / "vocab" / f"{name}.bpe"
 
+    def vocab_files(self, name: str) -> tuple[Path, Path]:
+        """What a model's ids of ``name`` mean: the vocabulary and its subword codes."""
+        return self.vocab(name), self.vocab_codes(name)
+
     def stats(self) -> Path:
         return self.root / "STATS.json"

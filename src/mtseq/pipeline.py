@@ -160,7 +160,7 @@ def data_targets(config: dict) -> list[str]:
     if "silver" in parts:
         out += [lay.parse_tokens("train", "silver"), lay.parse_linearised("train", "silver")]
         out += [lay.parse_clean("train", "silver"), lay.silver_resample_stats()]
-    out += [f(name) for name in vocab_names(config) for f in (lay.vocab, lay.vocab_codes)]
+    out += [path for name in vocab_names(config) for path in lay.vocab_files(name)]
     return [str(p) for p in out]
 
 
@@ -327,8 +327,7 @@ def task_inputs(config: dict, tasks: list[str]) -> list[str]:
         for split in SPLITS:
             directional = bool(directions(config, split))  # from the config: planning runs before any file exists
             files += [str(p) for p in task.files(lay, split, directional).values()]
-        sides = [side for side in (task.source, task.target) if side != "img"]
-        files += [str(f(side)) for side in sides for f in (lay.vocab, lay.vocab_codes)]
+        files += [str(p) for side in (task.source, task.target) if side != "img" for p in lay.vocab_files(side)]
     return sorted(set(files))
 
 

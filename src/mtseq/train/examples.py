@@ -98,8 +98,8 @@ def load_vocabs(layout: Layout, names) -> dict[str, Vocab]:
     """
     vocabs = {}
     for name in sorted(set(names) - {"img"}):
-        codes = layout.vocab_codes(name)
-        vocabs[name] = Vocab.load(layout.vocab(name), codes if codes.exists() else None)
+        path, codes = layout.vocab_files(name)
+        vocabs[name] = Vocab.load(path, codes if codes.exists() else None)
     return vocabs
 
 

@@ -72,8 +72,7 @@ def data_digest(layout: Layout, tasks: list[str]) -> str:
         task = get_task(name)
         for split in ("train", "valid"):
             files |= {Path(p) for p in task.files(layout, split).values()}
-        sides = [side for side in (task.source, task.target) if side != "img"]
-        files |= {f(side) for side in sides for f in (layout.vocab, layout.vocab_codes)}
+        files |= {p for side in (task.source, task.target) if side != "img" for p in layout.vocab_files(side)}
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(f"{path.relative_to(layout.root)}\0".encode())
