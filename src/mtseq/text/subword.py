@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mtseq.errors import MtseqError
-from mtseq.io import read_lines, write_lines
+from mtseq.io import read_lines
 
 HEADER = "#version: 0.2"
 SEPARATOR = "@@"
@@ -61,10 +61,6 @@ class Segmenter:
 
     def segment(self, words: Iterable[str]) -> list[str]:
         return self._bpe.segment_tokens(list(words))
-
-    @staticmethod
-    def save(path: str | Path, codes: list[str]) -> None:
-        write_lines(path, codes)
 
     @classmethod
     def load(cls, path: str | Path) -> Segmenter | None:
