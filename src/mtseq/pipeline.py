@@ -140,6 +140,11 @@ def vocab_inputs(config: dict, name: str) -> list[str]:
     return [str(p) for p in files]
 
 
+def vocab_flags(name: str) -> str:
+    """`mtseq vocab` flags of vocabulary `name`: tree labels (lin) are never split into subwords."""
+    return "--words" if name == "lin" else ""
+
+
 def vocab_names(config: dict) -> list[str]:
     return [name for name in ("en", "de", "lin") if vocab_inputs(config, name)]
 

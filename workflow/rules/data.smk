@@ -102,7 +102,7 @@ rule vocab:
     resources:
         **DATA_RESOURCES,
     params:
-        words=lambda wc: "--words" if wc.name == "lin" else "",  # tree labels are never split
+        words=lambda wc: pipeline.vocab_flags(wc.name),
     shell:
         "mtseq vocab --config {input.params} --inputs {input.files} --out {output.vocab} --codes {output.codes}"
         " {params.words} > {log} 2>&1"

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> None:
     cfg = load_section(args.config, "data.vocab")
     lines = [ln for path in args.inputs for ln in read_lines(path)]
     codes = learn_codes(lines, 0 if args.words else cfg["bpe_merges"])
-    segmenter = Segmenter(codes) if len(codes) > 1 else None
+    segmenter = Segmenter.from_codes(codes)
     if segmenter is not None:
         lines = [" ".join(segmenter.segment(ln.split())) for ln in lines]
     vocab = Vocab.build(lines, max_size=cfg["max_size"], min_count=cfg["min_count"])

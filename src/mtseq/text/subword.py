@@ -63,6 +63,11 @@ class Segmenter:
         return self._bpe.segment_tokens(list(words))
 
     @classmethod
+    def from_codes(cls, codes: list[str]) -> Segmenter | None:
+        """The segmenter of a codes file's lines, or None for whole words (a header and no merge)."""
+        return cls(codes) if len(codes) > 1 else None
+
+    @classmethod
     def load(cls, path: str | Path) -> Segmenter | None:
         """The codes file's segmenter, or None for whole words (a header and no merge)."""
         codes = read_lines(path, allow_empty_lines=False)
@@ -71,4 +76,4 @@ class Segmenter:
         for i, line in enumerate(codes[1:], 2):
             if len(line.split(" ")) != 2:
                 raise MtseqError(f"expected a merge 'left right', got {line[:40]!r}", path, i)
-        return cls(codes) if len(codes) > 1 else None
+        return cls.from_codes(codes)
