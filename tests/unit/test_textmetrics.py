@@ -11,7 +11,9 @@ from sacrebleu.metrics import BLEU
 from sacremoses import MosesTokenizer
 
 from mtseq.errors import MtseqError
+from mtseq.evaluate import textmetrics
 from mtseq.evaluate.textmetrics import (
+    References,
     detokenize,
     group_references,
     read_references,
@@ -105,3 +107,18 @@ def test_mismatched_inputs_are_refused():
         text_scores(["a", "b"], [["a"]], "en")
     with pytest.raises(MtseqError, match="no reference"):
         text_scores(["a"], [[]], "en")
+
+
+def test_prepared_references_score_every_hypothesis_set_alike(monkeypatch):
+    """Beam and greedy output are scored against references detokenised once, with the same numbers."""
+    hyps, refs = tokenise(HYPS_DE, "de"), [[r] for r in tokenise(REFS_DE, "de")]
+    greedy = hyps[::-1]
+    expected = text_scores(hyps, refs, "de"), text_scores(greedy, refs, "de")
+    calls = []
+    real = textmetrics.detokenize
+    monkeypatch.setattr(textmetrics, "detokenize", lambda lines, lang: calls.append(len(lines)) or real(lines, lang))
+    prepared = References(refs, "de")
+    assert (prepared.scores(hyps), prepared.scores(greedy)) == expected
+    assert calls.count(1) == len(refs)  # each one-reference set once, at preparation
+    with pytest.raises(MtseqError, match="4 hypotheses but 5 reference sets"):
+        prepared.scores(hyps[:4])

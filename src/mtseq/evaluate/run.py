@@ -30,7 +30,7 @@ import numpy as np
 from mtseq.decode.beam import translate
 from mtseq.decode.perplexity import perplexity
 from mtseq.errors import MtseqError, short_repr
-from mtseq.evaluate.textmetrics import group_references, read_image_ids, text_scores
+from mtseq.evaluate.textmetrics import References, group_references, read_image_ids, text_scores
 from mtseq.io import AtomicOutputs, read_lines
 from mtseq.layout import Layout
 from mtseq.locks import hold_run_dir
@@ -138,11 +138,12 @@ class RunEvaluator:
                 raise MtseqError(f"{len(refs)} references but {len(data)} examples", files["target"])
             sources, ref_sets = self._sources(data), [[r] for r in refs]
             hyps = [" ".join(h) for h in self._decode(task_name, sources)]
-            scores.update(text_scores(hyps, ref_sets, task.target))
+            prepared = References(ref_sets, task.target)
+            scores.update(prepared.scores(hyps))
             self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}", hyps))
             if self._greedy_too(task_name, split):
                 greedy = [" ".join(h) for h in self._decode(task_name, sources, beam=1)]
-                also = text_scores(greedy, ref_sets, task.target)
+                also = prepared.scores(greedy)
                 scores.update({f"{k}_greedy": also[k] for k in ("bleu", "chrf", "bleu_tok")})
                 self.outputs.append(("lines", self.run / f"hyp.{task_name}.{split}.greedy", greedy))
         elif task.kind == "caption":

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mtseq.errors import MtseqError
-from mtseq.evaluate.textmetrics import detokenize, ref_streams
+from mtseq.evaluate.textmetrics import References, detokenize
 
 DEFAULT_SAMPLES = 10000
 DEFAULT_SEED = 12345
@@ -198,13 +198,9 @@ class TextScorer:
     """
 
     def __init__(self, metric: str, refs: Sequence[Sequence[str]], lang: str):
-        if not refs:
-            raise MtseqError("no reference sets to score against")
-        for i, r in enumerate(refs):
-            if not r:
-                raise MtseqError(f"segment {i + 1} has no reference")
+        prepared = References(refs, lang)
         self.metric, self.lang, self.n = metric, lang, len(refs)
-        self._m = _sacrebleu_metric(metric, ref_streams([detokenize(r, lang) for r in refs]))
+        self._m = _sacrebleu_metric(metric, prepared.detokenised)
 
     def stats(self, hyps: Sequence[str]) -> np.ndarray:
         """[n, k] statistics of the Moses-tokenised hypotheses ``hyps``."""

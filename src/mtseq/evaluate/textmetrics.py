@@ -44,38 +44,50 @@ def ref_streams(refs: Sequence[Sequence[str]]) -> list[list[str | None]]:
     return [[r[k] if k < len(r) else None for r in refs] for k in range(width)]
 
 
-def _check(hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> None:
-    if len(hyps) != len(refs):
-        raise MtseqError(f"{len(hyps)} hypotheses but {len(refs)} reference sets")
-    if not hyps:
-        raise MtseqError("no hypotheses to score")
-    for i, r in enumerate(refs):
-        if not r:
-            raise MtseqError(f"hypothesis {i + 1} has no reference")
+class References:
+    """Reference sets prepared once (checked, detokenised, as sacrebleu streams) for every hypothesis set scored.
+
+    Evaluation scores beam and greedy output against the same references; detokenising
+    them once per split is what this saves.
+    """
+
+    def __init__(self, refs: Sequence[Sequence[str]], lang: str):
+        if not refs:
+            raise MtseqError("no reference sets to score against")
+        for i, r in enumerate(refs):
+            if not r:
+                raise MtseqError(f"segment {i + 1} has no reference")
+        self.lang = lang
+        self.size = len(refs)
+        self.tokenised = ref_streams(refs)
+        self.detokenised = ref_streams([detokenize(r, lang) for r in refs])
+
+    def scores(self, hyps: Sequence[str]) -> dict[str, float | str]:
+        """BLEU and chrF on detokenised text (with signatures) and tokenised BLEU of Moses-tokenised ``hyps``."""
+        if len(hyps) != self.size:
+            raise MtseqError(f"{len(hyps)} hypotheses but {self.size} reference sets")
+        d_hyps = detokenize(hyps, self.lang)
+        bleu, chrf = BLEU(), CHRF()
+        # multi-bleu.perl: the given tokens, case-sensitive, no smoothing.
+        bleu_tok = BLEU(tokenize="none", smooth_method="none", force=True)
+        b = bleu.corpus_score(d_hyps, self.detokenised)
+        c = chrf.corpus_score(d_hyps, self.detokenised)
+        bt = bleu_tok.corpus_score(list(hyps), self.tokenised)
+        return {
+            "bleu": float(b.score),
+            "chrf": float(c.score),
+            "bleu_tok": float(bt.score),
+            "bleu_signature": str(bleu.get_signature()),
+            "chrf_signature": str(chrf.get_signature()),
+            "bleu_tok_signature": str(bleu_tok.get_signature()),
+        }
 
 
 def text_scores(hyps: Sequence[str], refs: Sequence[Sequence[str]], lang: str) -> dict[str, float | str]:
-    """BLEU and chrF on detokenised text (with signatures) and tokenised BLEU.
-
-    ``hyps`` and ``refs`` are Moses-tokenised; ``lang`` is the target language.
-    """
-    _check(hyps, refs)
-    d_hyps = detokenize(hyps, lang)
-    d_refs = ref_streams([detokenize(r, lang) for r in refs])
-    bleu, chrf = BLEU(), CHRF()
-    # multi-bleu.perl: the given tokens, case-sensitive, no smoothing.
-    bleu_tok = BLEU(tokenize="none", smooth_method="none", force=True)
-    b = bleu.corpus_score(d_hyps, d_refs)
-    c = chrf.corpus_score(d_hyps, d_refs)
-    bt = bleu_tok.corpus_score(list(hyps), ref_streams(refs))
-    return {
-        "bleu": float(b.score),
-        "chrf": float(c.score),
-        "bleu_tok": float(bt.score),
-        "bleu_signature": str(bleu.get_signature()),
-        "chrf_signature": str(chrf.get_signature()),
-        "bleu_tok_signature": str(bleu_tok.get_signature()),
-    }
+    """``References(refs, lang).scores(hyps)``: Moses-tokenised ``hyps`` and ``refs``, ``lang`` the target's."""
+    if len(hyps) != len(refs):
+        raise MtseqError(f"{len(hyps)} hypotheses but {len(refs)} reference sets")
+    return References(refs, lang).scores(hyps)
 
 
 def group_references(lines: Sequence[str], image_ids: Sequence[str | int]) -> tuple[list[int], list[list[str]]]:
