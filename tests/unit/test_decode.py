@@ -27,7 +27,8 @@ DECODE = {"length_penalty": 1.0, "batch_size": 64, "norm": "power"}
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A text model (no attention) and an image+attention model, trained briefly on the fixture."""
+    """A text model (no attention), an image+attention model and a text model with input feeding,
+    trained briefly on the fixture."""
     root = tmp_path_factory.mktemp("decode")
     corpus = build_corpus(root / "corpus")
     learn = {
@@ -55,9 +56,20 @@ def trained(tmp_path_factory):
         corpus,
         root / "image",
     )
+    fed = train_run(
+        tiny_config(model={"attention": True, "input_feed": True}, train={"updates": 60}),
+        "one_to_many",
+        "translate_en_de",
+        {},
+        1,
+        corpus,
+        root / "fed",
+    )
     return {
         "corpus": corpus,
         "text": load_model(root / "text/model.pt"),
+        "fed": load_model(root / "fed/model.pt"),
+        "fed_result": fed,
         "image": load_model(root / "image/model.pt"),
         "text_result": text,
         "image_result": image,
@@ -85,7 +97,9 @@ def _teacher_forced(model, task: str, hyps: list[list[int]], sources) -> np.ndar
         return np.array([-model(task, make_batch(data, np.array([i]))).item() for i in range(len(hyps))])
 
 
-@pytest.mark.parametrize("kind,task", [("text", "translate_en_de"), ("image", "caption_en")])
+@pytest.mark.parametrize(
+    "kind,task", [("text", "translate_en_de"), ("image", "caption_en"), ("fed", "translate_en_de")]
+)
 def test_beam_one_equals_greedy(trained, kind, task):
     model = trained[kind]
     sources, _ = _sources(trained["corpus"], task)
@@ -98,7 +112,9 @@ def test_beam_one_equals_greedy(trained, kind, task):
     assert fast_hyps == g_hyps
 
 
-@pytest.mark.parametrize("kind,task", [("text", "translate_en_de"), ("image", "caption_en")])
+@pytest.mark.parametrize(
+    "kind,task", [("text", "translate_en_de"), ("image", "caption_en"), ("fed", "translate_en_de")]
+)
 def test_beam_returns_eos_terminated_hypotheses_scored_by_the_model(trained, kind, task):
     model = trained[kind]
     sources, _ = _sources(trained["corpus"], task)
@@ -163,7 +179,9 @@ def _partial_logprob(model, src: list[int], seq: list[int]) -> float:
         return total
 
 
-@pytest.mark.parametrize("kind,task", [("text", "translate_en_de"), ("image", "caption_en")])
+@pytest.mark.parametrize(
+    "kind,task", [("text", "translate_en_de"), ("image", "caption_en"), ("fed", "translate_en_de")]
+)
 def test_translate_keeps_order_and_does_not_depend_on_the_batch(trained, kind, task):
     model = trained[kind]
     sources, _ = _sources(trained["corpus"], task, n=10)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mtseq.errors import ConfigError
+from mtseq.errors import ConfigError, MtseqError
 from mtseq.model import build_model, load_model, save_model
 from mtseq.model.encoders import reverse_padded
 from mtseq.tasks import get_task
@@ -130,10 +130,13 @@ def test_final_state_is_padding_aware():
         assert torch.allclose(full[:, i], alone[:, 0], atol=1e-6)
 
 
-@pytest.mark.parametrize("attention,score", [(False, "general"), (True, "general"), (True, "dot")])
-def test_attention_on_and_off_both_train(attention, score):
+@pytest.mark.parametrize(
+    "attention,score,feed",
+    [(False, "general", False), (True, "general", False), (True, "dot", False), (True, "general", True)],
+)
+def test_attention_on_and_off_both_train(attention, score, feed):
     torch.manual_seed(0)
-    cfg = {**TINY, "attention": attention, "attention_score": score, "dropout": 0.1}
+    cfg = {**TINY, "attention": attention, "attention_score": score, "dropout": 0.1, "input_feed": feed}
     model = build_model(cfg, ["translate_en_de", "caption_en"], VOCAB, feature_dim=5)
     has_attn = any("attention" in n for n, _ in model.named_parameters())
     assert has_attn == attention
@@ -159,6 +162,27 @@ def test_attention_ignores_padded_source_positions():
     base = dec.features(batch.tgt_in, enc)
     enc.memory = torch.where(enc.mask[..., None], enc.memory, torch.full_like(enc.memory, 9.0))
     assert torch.allclose(dec.features(batch.tgt_in, enc), base, atol=1e-6)
+
+
+def test_input_feeding_reads_the_previous_attentional_vector():
+    """Teacher forcing equals stepping with each step's state, and the fed vector changes the next step."""
+    model = build_model({**TINY, "attention": True, "input_feed": True}, ["translate_en_de"], VOCAB).eval()
+    batch = _batch("translate_en_de")
+    dec = model.decoders["de"]
+    assert dec.lstm.input_size == TINY["embed"] + TINY["hidden"]
+    with torch.no_grad():
+        enc = model.encode("translate_en_de", batch)
+        forced = dec.out(dec.features(batch.tgt_in, enc))
+        state, keys = dec.start_state(enc.state), dec.attention.keys(enc.memory)
+        for t in range(batch.tgt_in.size(1)):
+            logits, state = dec.step(batch.tgt_in[:, t], state, enc.memory, enc.mask, keys, log_probs=False)
+            assert torch.allclose(logits, forced[:, t], atol=1e-5)
+        h, c, feed = state
+        other, _ = dec.step(batch.tgt_in[:, 0], (h, c, feed + 1), enc.memory, enc.mask, keys, log_probs=False)
+        again, _ = dec.step(batch.tgt_in[:, 0], state, enc.memory, enc.mask, keys, log_probs=False)
+        assert not torch.allclose(other, again, atol=1e-4)
+    with pytest.raises(MtseqError, match="model.input_feed .* needs model.attention"):
+        build_model({**TINY, "input_feed": True}, ["translate_en_de"], VOCAB)
 
 
 def test_save_and_load_round_trip(tmp_path):

@@ -60,13 +60,13 @@ def _start(model: MultiTaskModel, task: str, sources: Sources, k: int):
     """Encode once, then repeat every source's state k times (beam-major within a sentence)."""
     enc = model.encode(task, sources)
     dec = model.decoder_for(task)
-    h, c = (s.repeat_interleave(k, dim=1) for s in enc.state)
+    state = tuple(s.repeat_interleave(k, dim=1) for s in dec.start_state(enc.state))
     memory = mask = keys = None
     if dec.attention is not None:
         memory = enc.memory.repeat_interleave(k, dim=0)
         mask = enc.mask.repeat_interleave(k, dim=0)
         keys = dec.attention.keys(memory)
-    return dec, (h, c), memory, mask, keys
+    return dec, state, memory, mask, keys
 
 
 def _trim(rows: torch.Tensor) -> list[list[int]]:
@@ -98,7 +98,7 @@ def _keep(rows: torch.Tensor, state, memory, mask, keys, per_row: int = 1):
     None is left to the caller (beam search selects it once, reordered and pruned together)."""
     flat = rows if per_row == 1 else (rows[:, None] * per_row + torch.arange(per_row, device=rows.device)).view(-1)
     if state is not None:
-        state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
+        state = tuple(s.index_select(1, flat) for s in state)
     if memory is not None:
         memory, mask, keys = memory.index_select(0, flat), mask.index_select(0, flat), keys.index_select(0, flat)
     return state, memory, mask, keys
@@ -220,7 +220,7 @@ def beam_search(
             alive, scores, lengths, finished = alive[live], scores[live], lengths[live], finished[live]
             rows, tok = rows[live], tok[live]
         flat = rows.view(-1)
-        state = (state[0].index_select(1, flat), state[1].index_select(1, flat))
+        state = tuple(s.index_select(1, flat) for s in state)
         tokens = tok.view(-1)
     ranked = final_scores / length_penalty(final_lengths, alpha, norm)
     best = ranked.argmax(dim=1)

@@ -48,6 +48,8 @@ class MultiTaskModel(nn.Module):
         self.feature_dim = feature_dim
         c = self.cfg
         attention = c["attention_score"] if c["attention"] else None
+        if c["input_feed"] and attention is None:
+            raise MtseqError("model.input_feed feeds the attentional vector: it needs model.attention: true")
         self.encoders = nn.ModuleDict()
         self.decoders = nn.ModuleDict()
         for task in self.tasks.values():
@@ -56,7 +58,7 @@ class MultiTaskModel(nn.Module):
             if task.target not in self.decoders:
                 vocab = self._vocab_size(task.target)
                 self.decoders[task.target] = Decoder(
-                    vocab, c["embed"], c["hidden"], c["layers"], c["dropout"], attention
+                    vocab, c["embed"], c["hidden"], c["layers"], c["dropout"], attention, c["input_feed"]
                 )
         init_parameters(self, float(c["init_range"]), seed)
 
