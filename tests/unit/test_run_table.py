@@ -9,6 +9,7 @@ import pytest
 from mtseq.bench.fixture import build_corpus, tiny_config
 from mtseq.cli import main
 from mtseq.config import fill_section
+from mtseq.evaluate.attention import KEYS
 from mtseq.evaluate.run import evaluate_run
 from mtseq.io import read_csv
 from mtseq.train.run import train_run
@@ -38,6 +39,10 @@ def test_the_table_holds_the_run_s_own_numbers(evaluated, tmp_path, capsys):
     assert row["best_valid_ppl"] == pytest.approx(train["best_valid"]["ppl"], rel=1e-5)
     assert row["epochs"] == pytest.approx(8 / train["batches_per_reference_epoch"], rel=1e-5)
     assert f"| {evaluated} | yes | {metrics['test']['bleu']:.2f} |" in printed
+    # evaluation records whether the attention aligns (evaluate.attention), on validation only
+    assert set(KEYS) <= set(metrics["valid"]) and not set(KEYS) & set(metrics["test"])
+    assert row["attn_final_share"] == pytest.approx(metrics["valid"]["attn_final_share"], rel=1e-5)
+    assert f"| {100 * row['attn_final_share']:.0f}% |" in printed
     assert f"sacreBLEU signature: `{metrics['test']['bleu_signature']}`" in printed
 
 

@@ -2,7 +2,9 @@
 
 Translation and captioning get sacrebleu BLEU/chrF (detokenised) and
 tokenised BLEU; parsing gets EVALB-style F1 on delinearised, repaired
-trees; every task gets teacher-forced perplexity. Hypotheses and per-sentence
+trees; every task gets teacher-forced perplexity, and an attention model's
+reference task its attention statistics on validation (``evaluate.attention``:
+does it align, or has it collapsed onto one position?). Hypotheses and per-sentence
 parse counts are kept beside the metrics for the sentence bootstrap.
 
 Validation outputs are decoded for the reference task only: validation is
@@ -30,6 +32,7 @@ import numpy as np
 from mtseq.decode.beam import translate
 from mtseq.decode.perplexity import perplexity
 from mtseq.errors import MtseqError, short_repr
+from mtseq.evaluate.attention import attention_stats, has_text_attention
 from mtseq.evaluate.textmetrics import References, group_references, read_image_ids, text_scores
 from mtseq.io import AtomicOutputs, read_lines
 from mtseq.layout import Layout
@@ -129,6 +132,8 @@ class RunEvaluator:
         task = get_task(task_name)
         data = load_task(self.layout, task, split, self.vocabs)
         scores: dict = {"ppl": perplexity(self.model, task_name, data, self.cfg["batch_size"]), "examples": len(data)}
+        if split == "valid" and task_name == self.info["reference"] and has_text_attention(self.model, task_name):
+            scores.update(attention_stats(self.model, task_name, data, self.cfg["batch_size"]))
         if not decode:
             return scores
         files = task.files(self.layout, split)

@@ -28,12 +28,18 @@ class GlobalAttention(nn.Module):
         return self.w_a(memory) if self.w_a is not None else memory
 
     def forward(
-        self, query: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor, keys: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """query [B, T, H], memory [B, S, H], mask [B, S] (True = real token) -> h~ [B, T, H]."""
+        self,
+        query: torch.Tensor,
+        memory: torch.Tensor,
+        mask: torch.Tensor,
+        keys: torch.Tensor | None = None,
+        return_weights: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """query [B, T, H], memory [B, S, H], mask [B, S] (True = real) -> h~ [B, T, H] (and weights [B, T, S])."""
         keys = self.keys(memory) if keys is None else keys
         scores = torch.bmm(query, keys.transpose(1, 2))
         scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
         weights = torch.softmax(scores, dim=-1).to(memory.dtype)
         context = torch.bmm(weights, memory)
-        return torch.tanh(self.w_c(torch.cat([context, query], dim=-1)))
+        out = torch.tanh(self.w_c(torch.cat([context, query], dim=-1)))
+        return (out, weights) if return_weights else out

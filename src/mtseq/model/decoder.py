@@ -49,23 +49,36 @@ class Decoder(nn.Module):
 
     def features(self, tgt_in: torch.Tensor, enc: EncoderOutput) -> torch.Tensor:
         """Teacher-forced top-layer outputs [B, T, H] (before the softmax layer)."""
+        return self._teacher_forced(tgt_in, enc, False)
+
+    def attention_weights(self, tgt_in: torch.Tensor, enc: EncoderOutput) -> torch.Tensor:
+        """Teacher-forced attention weights [B, T, S] over the encoder's input positions."""
+        if self.attention is None:
+            raise ValueError("this decoder has no attention")
+        return self._teacher_forced(tgt_in, enc, True)[1]
+
+    def _teacher_forced(self, tgt_in: torch.Tensor, enc: EncoderOutput, weights: bool):
         emb = self.drop(self.embedding(tgt_in))
         if self.input_feed:
-            return self._fed_features(emb, enc)
+            return self._fed(emb, enc, weights)
         out, _ = self.lstm(emb, enc.state)
-        if self.attention is not None:
-            out = self.attention(out, enc.memory, enc.mask)
-        return self.drop(out)
+        if self.attention is None:
+            return self.drop(out)
+        out = self.attention(out, enc.memory, enc.mask, return_weights=weights)
+        return (self.drop(out[0]), out[1]) if weights else self.drop(out)
 
-    def _fed_features(self, emb: torch.Tensor, enc: EncoderOutput) -> torch.Tensor:
+    def _fed(self, emb: torch.Tensor, enc: EncoderOutput, weights: bool):
         keys = self.attention.keys(enc.memory)
         h, c, feed = self.start_state(enc.state)
-        feed, outs = feed.transpose(0, 1), []
+        feed, outs, alphas = feed.transpose(0, 1), [], []
         for t in range(emb.size(1)):
             out, (h, c) = self.lstm(torch.cat([emb[:, t : t + 1], feed], dim=-1), (h, c))
-            feed = self.drop(self.attention(out, enc.memory, enc.mask, keys))
+            out, alpha = self.attention(out, enc.memory, enc.mask, keys, return_weights=True)
+            feed = self.drop(out)
             outs.append(feed)
-        return torch.cat(outs, dim=1)
+            alphas.append(alpha)
+        feats = torch.cat(outs, dim=1)
+        return (feats, torch.cat(alphas, dim=1)) if weights else feats
 
     def step(
         self,
