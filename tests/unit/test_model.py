@@ -164,6 +164,19 @@ def test_attention_ignores_padded_source_positions():
     assert torch.allclose(dec.features(batch.tgt_in, enc), base, atol=1e-6)
 
 
+def test_the_scaled_score_is_the_general_one_over_the_root_of_the_width():
+    from mtseq.model.attention import GlobalAttention
+
+    torch.manual_seed(0)
+    general, scaled = GlobalAttention(16, "general"), GlobalAttention(16, "general_scaled")
+    scaled.load_state_dict(general.state_dict())
+    q, mem, mask = torch.randn(2, 3, 16) * 4, torch.randn(2, 5, 16) * 4, torch.ones(2, 5, dtype=torch.bool)
+    sharp, soft = general(q, mem, mask, return_weights=True)[1], scaled(q, mem, mask, return_weights=True)[1]
+    expected = torch.softmax(torch.log(sharp) / 4, dim=-1)  # softmax(s / 4) from softmax(s)
+    assert torch.allclose(soft, expected, atol=1e-5)
+    assert soft.max(-1).values.mean() < sharp.max(-1).values.mean()
+
+
 def test_input_feeding_reads_the_previous_attentional_vector():
     """Teacher forcing equals stepping with each step's state, and the fed vector changes the next step."""
     model = build_model({**TINY, "attention": True, "input_feed": True}, ["translate_en_de"], VOCAB).eval()

@@ -9,18 +9,25 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-SCORES = ("dot", "general")
+SCORES = ("dot", "general", "general_scaled")
 
 
 class GlobalAttention(nn.Module):
-    """score(h_t, h_s) = h_t·h_s (dot) or h_t·W h_s (general); h~_t = tanh(W_c [c_t; h_t])."""
+    """score(h_t, h_s) = h_t·h_s (dot), h_t·W h_s (general) or h_t·W h_s / sqrt(H) (general_scaled);
+    h~_t = tanh(W_c [c_t; h_t]).
+
+    The scaled score is Vaswani et al.'s remedy for a softmax saturated by large dot products,
+    the state in which an attention that has collapsed onto one position gets no gradient
+    to move (evaluate.attention).
+    """
 
     def __init__(self, hidden: int, score: str = "general"):
         super().__init__()
         if score not in SCORES:
             raise ValueError(f"attention score must be one of {SCORES}, not {score!r}")
         self.score = score
-        self.w_a = nn.Linear(hidden, hidden, bias=False) if score == "general" else None
+        self.w_a = nn.Linear(hidden, hidden, bias=False) if score != "dot" else None
+        self.scale = hidden**-0.5 if score == "general_scaled" else 1.0
         self.w_c = nn.Linear(2 * hidden, hidden, bias=False)
 
     def keys(self, memory: torch.Tensor) -> torch.Tensor:
@@ -38,6 +45,8 @@ class GlobalAttention(nn.Module):
         """query [B, T, H], memory [B, S, H], mask [B, S] (True = real) -> h~ [B, T, H] (and weights [B, T, S])."""
         keys = self.keys(memory) if keys is None else keys
         scores = torch.bmm(query, keys.transpose(1, 2))
+        if self.scale != 1.0:
+            scores = scores * self.scale
         scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
         weights = torch.softmax(scores, dim=-1).to(memory.dtype)
         context = torch.bmm(weights, memory)
