@@ -17,10 +17,10 @@ VOCAB = {"en": 30, "de": 30}
 TINY = {"layers": 1, "hidden": 8, "embed": 8, "dropout": 0.0, "attention": True}
 
 
-def _data(n: int = 10, seed: int = 0) -> TaskData:
+def _data(n: int = 10, seed: int = 0, lengths: tuple[int, int] = (2, 9)) -> TaskData:
     rng = np.random.default_rng(seed)
-    src = [rng.integers(4, 30, size=rng.integers(2, 9)).tolist() for _ in range(n)]
-    tgt = [rng.integers(4, 30, size=rng.integers(2, 9)).tolist() for _ in range(n)]
+    src = [rng.integers(4, 30, size=rng.integers(*lengths)).tolist() for _ in range(n)]
+    tgt = [rng.integers(4, 30, size=rng.integers(*lengths)).tolist() for _ in range(n)]
     return TaskData(get_task("translate_en_de"), Ragged.from_lists(tgt), source=Ragged.from_lists(src))
 
 
@@ -31,16 +31,16 @@ def _with_weights(model, make):
     return model
 
 
-def test_weights_on_the_last_position_read_as_collapsed():
-    def last(lengths, t, s):
+@pytest.mark.parametrize("end", ["first", "last"])
+def test_weights_on_one_end_of_the_source_read_as_collapsed(end):
+    def one_end(lengths, t, s):
         w = torch.zeros(len(lengths), t, s)
-        w[torch.arange(len(lengths)), :, lengths - 1] = 1.0
+        w[torch.arange(len(lengths)), :, 0 if end == "first" else lengths - 1] = 1.0
         return w
 
-    stats = attention_stats(
-        _with_weights(build_model(TINY, ["translate_en_de"], VOCAB), last), "translate_en_de", _data()
-    )
-    assert stats["attn_final_share"] == 1.0 and stats["attn_max_weight"] == 1.0
+    model = _with_weights(build_model(TINY, ["translate_en_de"], VOCAB), one_end)
+    stats = attention_stats(model, "translate_en_de", _data())
+    assert stats["attn_edge_share"] == 1.0 and stats["attn_max_weight"] == 1.0
     assert stats["attn_entropy"] == pytest.approx(0.0, abs=1e-6) and stats["attn_uniform_entropy"] > 1.0
     assert math.isnan(stats["attn_order_corr"])  # one source position for every target token
 
@@ -56,9 +56,9 @@ def test_a_monotone_alignment_in_source_order_correlates(reverse):
         return w
 
     model = build_model({**TINY, "reverse_source": reverse}, ["translate_en_de"], VOCAB)
-    stats = attention_stats(_with_weights(model, diagonal), "translate_en_de", _data(), batch_size=3)
-    assert stats["attn_order_corr"] > 0.5
-    assert stats["attn_final_share"] < 0.5
+    stats = attention_stats(_with_weights(model, diagonal), "translate_en_de", _data(lengths=(8, 13)), batch_size=3)
+    assert stats["attn_order_corr"] > 0.9
+    assert stats["attn_edge_share"] < 0.3
 
 
 def test_the_real_weights_are_a_distribution_over_real_source_words():

@@ -41,8 +41,8 @@ def test_the_table_holds_the_run_s_own_numbers(evaluated, tmp_path, capsys):
     assert f"| {evaluated} | yes | {metrics['test']['bleu']:.2f} |" in printed
     # evaluation records whether the attention aligns (evaluate.attention), on validation only
     assert set(KEYS) <= set(metrics["valid"]) and not set(KEYS) & set(metrics["test"])
-    assert row["attn_final_share"] == pytest.approx(metrics["valid"]["attn_final_share"], rel=1e-5)
-    assert f"| {100 * row['attn_final_share']:.0f}% |" in printed
+    assert row["attn_edge_share"] == pytest.approx(metrics["valid"]["attn_edge_share"], rel=1e-5)
+    assert f"| {100 * row['attn_edge_share']:.0f}% |" in printed
     assert f"sacreBLEU signature: `{metrics['test']['bleu_signature']}`" in printed
 
 

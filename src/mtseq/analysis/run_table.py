@@ -19,7 +19,7 @@ from mtseq.errors import MtseqError
 SCORES = ("bleu", "chrf", "bleu_tok", "bleu_greedy", "chrf_greedy", "bleu_tok_greedy")  # of the test set
 COLUMNS = (
     "run", "task", "attention", *SCORES,
-    "beam", "valid_bleu", "attn_final_share", "best_valid_ppl", "best_epoch", "epochs", "stopped_early", "selected",
+    "beam", "valid_bleu", "attn_edge_share", "best_valid_ppl", "best_epoch", "epochs", "stopped_early", "selected",
     "wall_time_s", "train_tokens_per_s", "eval_time_s", "params", "device", "bleu_signature",
 )  # fmt: skip
 
@@ -50,7 +50,7 @@ def run_row(run_dir: str | Path) -> dict:
         **{k: test.get(k, math.nan) for k in SCORES},
         "beam": metrics.get("decode", {}).get("beam"),
         "valid_bleu": valid.get("bleu", math.nan),
-        "attn_final_share": valid.get("attn_final_share", math.nan),  # collapsed attention: most (evaluate.attention)
+        "attn_edge_share": valid.get("attn_edge_share", math.nan),  # collapsed attention: most (evaluate.attention)
         "best_valid_ppl": best.get("ppl", math.nan),
         "best_epoch": best["ref_done"] / bpe if best else math.nan,
         "epochs": train.get("epochs", train.get("reference_updates", math.nan) / bpe),
@@ -91,14 +91,14 @@ def markdown(table: pd.DataFrame) -> str:
     """The table a results page shows (scores to 2 decimals, times in minutes)."""
     lines = [
         "| run | attention | test BLEU (beam) | chrF | tok. BLEU | test BLEU (greedy) | valid BLEU "
-        "| attention on the last source position (valid) | best valid ppl | best epoch / trained | train min "
+        "| attention on a source edge (valid) | best valid ppl | best epoch / trained | train min "
         "| tgt+src tok/s |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in table.itertuples(index=False):
         lines.append(
             f"| {r.run} | {'yes' if r.attention else 'no'} | {r.bleu:.2f} | {r.chrf:.2f} | {r.bleu_tok:.2f} "
-            f"| {r.bleu_greedy:.2f} | {r.valid_bleu:.2f} | {_share(r.attn_final_share)} "
+            f"| {r.bleu_greedy:.2f} | {r.valid_bleu:.2f} | {_share(r.attn_edge_share)} "
             f"| {r.best_valid_ppl:.2f} | {r.best_epoch:.0f} / "
             f"{r.epochs:.0f}{' (early stop)' if r.stopped_early else ''} | {r.wall_time_s / 60:.1f} "
             f"| {r.train_tokens_per_s:,.0f} |"

@@ -1,14 +1,15 @@
 """Does a run's attention align? Statistics of its teacher-forced attention on a split.
 
-A Luong attention model can lock onto the encoder's last input position
-(with a reversed source: the first word, where the forward LSTM has read the
-whole sentence) with a saturated softmax; no gradient then reaches the other
-positions, and the model translates from a sentence summary, like the
-attention-free one. On Multi30k this decides seeds: docs/results/multi30k.md.
-These numbers make it visible in every run's metrics.json:
+A Luong attention model can lock onto one end of the source, where an LSTM
+has read the whole sentence (a bidirectional encoder has a summary at both),
+with a saturated softmax; no gradient then reaches the other positions, and
+the model translates from a sentence summary, like the attention-free one.
+On Multi30k this decides seeds: docs/results/multi30k.md. These numbers make
+it visible in every run's metrics.json:
 
-- ``attn_final_share``: share of target tokens whose strongest weight is on
-  the encoder's last input position (collapsed: most of them);
+- ``attn_edge_share``: share of target tokens whose strongest weight is on the
+  encoder's first or last input position (aligning: the few words that align
+  there; collapsed: nearly all);
 - ``attn_max_weight``: mean strongest weight (1 = one-hot);
 - ``attn_entropy`` and ``attn_uniform_entropy``: mean entropy of the weights
   and of uniform weights over the same sources, in nats;
@@ -25,7 +26,7 @@ import torch
 from mtseq.text.vocab import PAD_ID
 from mtseq.train.batches import make_batch
 
-KEYS = ("attn_final_share", "attn_max_weight", "attn_entropy", "attn_uniform_entropy", "attn_order_corr")
+KEYS = ("attn_edge_share", "attn_max_weight", "attn_entropy", "attn_uniform_entropy", "attn_order_corr")
 
 
 def has_text_attention(model, task: str) -> bool:
@@ -39,7 +40,7 @@ def attention_stats(model, task: str, data, batch_size: int = 64) -> dict[str, f
         raise ValueError(f"{task}: the model has no attention over a text source")
     model.eval()
     dec, reverse = model.decoder_for(task), bool(model.cfg["reverse_source"])
-    final, top, ent, uni, tgt_rel, src_rel = [], [], [], [], [], []
+    edge, top, ent, uni, tgt_rel, src_rel = [], [], [], [], [], []
     for start in range(0, len(data), batch_size):
         batch = make_batch(data, np.arange(start, min(start + batch_size, len(data))))
         enc = model.encode(task, batch)
@@ -49,7 +50,7 @@ def attention_stats(model, task: str, data, batch_size: int = 64) -> dict[str, f
         t_len = real.sum(1)[:, None].expand_as(real)
         pos = w.argmax(-1)
         t_idx = torch.arange(w.size(1), device=w.device)[None, :].expand_as(real)
-        final.append((pos == n - 1)[real])
+        edge.append(((pos == 0) | (pos == n - 1))[real])
         top.append(w.max(-1).values[real])
         ent.append(-(w * torch.log(w.clamp_min(1e-30))).sum(-1)[real])
         uni.append(torch.log(n.float())[real])
@@ -60,7 +61,7 @@ def attention_stats(model, task: str, data, batch_size: int = 64) -> dict[str, f
     s, t = torch.cat(src_rel).numpy(), torch.cat(tgt_rel).numpy()
     corr = float(np.corrcoef(s, t)[0, 1]) if len(s) > 1 and s.std() > 0 and t.std() > 0 else float("nan")
     return {
-        "attn_final_share": float(torch.cat(final).float().mean()),
+        "attn_edge_share": float(torch.cat(edge).float().mean()),
         "attn_max_weight": float(torch.cat(top).mean()),
         "attn_entropy": float(torch.cat(ent).mean()),
         "attn_uniform_entropy": float(torch.cat(uni).mean()),
